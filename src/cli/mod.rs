@@ -1,0 +1,10 @@
+//! The command line: clap structs holding the raw flags (`args`), and `run`, which turns them into
+//! a resolved plan, runs it and writes the report. clap and anyhow stay inside this module and
+//! `main.rs`.
+
+mod args;
+mod rules_cmd;
+mod run;
+
+pub use args::Cli;
+pub use run::main_with;

@@ -1,0 +1,132 @@
+//! `keyhound rules list | explain | check`.
+
+use super::args::{ListFormat, RulesCommand};
+use super::run::{Messages, builtin_engine};
+use crate::exit::ExitStatus;
+use crate::rules::{self, Rule};
+use crate::scan::{CheckKind, Engine, INLINE_MARKERS, check_rules};
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+
+pub fn run(cmd: RulesCommand, msgs: &Messages) -> Result<ExitStatus> {
+    match cmd {
+        RulesCommand::List { format } => list(format),
+        RulesCommand::Explain { id } => explain(&id),
+        RulesCommand::Check { files } => check(&files, msgs),
+    }
+}
+
+fn list(format: ListFormat) -> Result<ExitStatus> {
+    let engine = builtin_engine()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        ListFormat::Json => {
+            let infos: Vec<_> = engine.rules().iter().map(|r| r.info.as_ref()).collect();
+            serde_json::to_writer_pretty(&mut out, &infos)?;
+            writeln!(out)?;
+        }
+        ListFormat::Human => {
+            let w = engine.rules().iter().map(|r| r.id().len()).max().unwrap_or(2);
+            writeln!(out, "{:<w$}  {:<8}  NAME  [KEYWORDS]", "ID", "SEVERITY")?;
+            for r in engine.rules() {
+                writeln!(
+                    out,
+                    "{:<w$}  {:<8}  {}  [{}]",
+                    r.id(),
+                    r.info.severity.as_str(),
+                    r.info.name,
+                    r.spec.keywords.join(", ")
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitStatus::Clean)
+}
+
+fn explain(id: &str) -> Result<ExitStatus> {
+    let engine = builtin_engine()?;
+    let Some(rule) = engine.rules().iter().find(|r| r.id() == id) else {
+        let near: Vec<&str> = engine
+            .rules()
+            .iter()
+            .map(Rule::id)
+            .filter(|r| id.split('-').any(|p| p.len() > 2 && r.contains(p)))
+            .take(8)
+            .collect();
+        if near.is_empty() {
+            bail!("no rule with id {id:?}; `keyhound rules list` shows them all");
+        }
+        bail!("no rule with id {id:?}; did you mean: {}?", near.join(", "));
+    };
+    let i = &rule.info;
+    let mut out = String::new();
+    out.push_str(&format!("{} ({})\n", i.name, i.id));
+    out.push_str(&format!("severity:  {}\n", i.severity.as_str()));
+    out.push_str(&format!("keywords:  {}\n", i.keywords.join(", ")));
+    if let Some(v) = &i.validator {
+        out.push_str(&format!("validator: {v} (checked offline; look-alikes that fail it are not reported)\n"));
+    }
+    if !i.description.is_empty() {
+        out.push_str(&format!("\n{}\n", i.description));
+    }
+    if !i.remediation.is_empty() {
+        out.push_str(&format!("\nWhat to do:\n  {}\n", i.remediation));
+    }
+    out.push_str("\nIf a finding is a false positive:\n");
+    out.push_str(&format!(
+        "  add one of these in a comment on the line: {}\n",
+        INLINE_MARKERS.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+    ));
+    if !i.references.is_empty() {
+        out.push_str("\nReferences:\n");
+        for r in &i.references {
+            out.push_str(&format!("  {r}\n"));
+        }
+    }
+    print!("{out}");
+    Ok(ExitStatus::Clean)
+}
+
+fn check(files: &[std::path::PathBuf], msgs: &Messages) -> Result<ExitStatus> {
+    let engine = if files.is_empty() {
+        builtin_engine()?
+    } else {
+        let mut all = Vec::new();
+        for path in files {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let name = path.display().to_string();
+            for spec in rules::parse_rule_file(&name, &text)? {
+                all.push(Rule::new(spec, &name)?);
+            }
+        }
+        rules::check_unique(&all)?;
+        Engine::new(all).context("cannot build the rule engine")?
+    };
+    let (failures, ran) = check_rules(&engine);
+    for f in &failures {
+        let what = match f.kind {
+            CheckKind::Compile => "does not compile".to_string(),
+            CheckKind::Missing => "has too few examples".to_string(),
+            CheckKind::Template => format!("example template {} does not expand", f.index + 1),
+            CheckKind::Missed => format!("example {} is not found", f.index + 1),
+            CheckKind::FalsePositive => format!("negative example {} is found", f.index + 1),
+        };
+        println!("{}: {}: {what}", f.origin, f.rule_id);
+        if !f.text.is_empty() {
+            for (n, line) in f.text.lines().enumerate() {
+                println!("    {} {line}", if n == 0 { "text:" } else { "     " });
+            }
+        }
+        println!("    {}", f.detail);
+    }
+    let n = engine.rules().len();
+    if failures.is_empty() {
+        msgs.say(format_args!("{n} rules, {ran} examples: all pass"));
+        Ok(ExitStatus::Clean)
+    } else {
+        msgs.error(format_args!("{n} rules, {ran} examples: {} failed", failures.len()));
+        Ok(ExitStatus::Findings)
+    }
+}

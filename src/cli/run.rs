@@ -1,0 +1,192 @@
+//! Flags → a resolved `Plan` → run → report → exit status.
+
+use super::args::{Cli, ColorChoice, Command, FormatArg, ScanArgs};
+use crate::exit::ExitStatus;
+use crate::pipeline::{self, Outcome, Plan, SourcePlan};
+use crate::report::{Format, Report, human_bytes};
+use crate::rules;
+use crate::scan::Engine;
+use crate::source::fs::DirOptions;
+use anyhow::{Context, Result};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Where messages (not the report) go: standard error, with the user's verbosity.
+pub(super) struct Messages {
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Messages {
+    pub fn say(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("keyhound: {msg}");
+        }
+    }
+    pub fn detail(&self, msg: impl std::fmt::Display) {
+        if self.verbose {
+            eprintln!("keyhound: {msg}");
+        }
+    }
+    /// Errors are shown even with `-q`.
+    pub fn error(&self, msg: impl std::fmt::Display) {
+        eprintln!("keyhound: {msg}");
+    }
+}
+
+/// Runs the parsed command line.
+pub fn main_with(cli: Cli) -> Result<ExitStatus> {
+    let msgs = Messages {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    match cli.command {
+        Command::Dir(a) => {
+            let roots = if a.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                a.paths
+            };
+            let source = SourcePlan::Dir(DirOptions {
+                roots,
+                no_ignore: a.no_ignore,
+                max_file_size: a.scan.max_file_size,
+                threads: threads(&a.scan),
+            });
+            scan(source, &a.scan, cli.color, &msgs)
+        }
+        Command::Stdin(a) => scan(SourcePlan::Stdin { label: a.label }, &a.scan, cli.color, &msgs),
+        Command::Rules(cmd) => super::rules_cmd::run(cmd, &msgs),
+    }
+}
+
+fn threads(a: &ScanArgs) -> usize {
+    a.threads
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The engine over the built-in rules.
+pub(super) fn builtin_engine() -> Result<Engine> {
+    let rules = rules::builtin_rules().context("the built-in rules do not load (a bug: please report it)")?;
+    Engine::new(rules).context("cannot build the rule engine")
+}
+
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn scan(source: SourcePlan, args: &ScanArgs, color: ColorChoice, msgs: &Messages) -> Result<ExitStatus> {
+    let engine = builtin_engine()?;
+    let threads = threads(args);
+    // the walker runs its own threads; rayon is configured for any parallel stage after it
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
+    let plan = Plan {
+        source,
+        engine,
+        collect_skips: msgs.verbose,
+    };
+    let outcome = pipeline::run(&plan);
+    for (path, why) in &outcome.skipped {
+        msgs.detail(format_args!("{path}: {why}"));
+    }
+    for e in &outcome.errors {
+        msgs.error(e);
+    }
+    let status = ExitStatus::of(outcome.findings.len(), outcome.errors.len());
+    write_report(&outcome, args, color)?;
+    summarize(&outcome, msgs);
+    Ok(status)
+}
+
+fn write_report(outcome: &Outcome, args: &ScanArgs, color: ColorChoice) -> Result<()> {
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::JsonLines,
+        FormatArg::Sarif => Format::Sarif,
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let report = Report {
+        findings: &outcome.findings,
+        summary: &outcome.summary,
+        errors: &outcome.errors,
+        show_secrets: args.show_secrets,
+        color: format == Format::Human && use_color(color, to_terminal),
+    };
+    let reporter = format.reporter();
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            reporter
+                .write(&report, &mut w)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            reporter
+                .write(&report, &mut w)
+                .and_then(|()| w.flush())
+                .context("cannot write the report to standard output")?;
+        }
+    }
+    Ok(())
+}
+
+fn summarize(o: &Outcome, msgs: &Messages) {
+    let s = &o.summary;
+    let scanned = format!(
+        "scanned {} file{} ({}) in {} ms",
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        human_bytes(s.bytes),
+        s.elapsed_ms
+    );
+    let skipped = if s.skipped > 0 && !msgs.verbose {
+        format!(", skipped {} (-v says which)", s.skipped)
+    } else if s.skipped > 0 {
+        format!(", skipped {}", s.skipped)
+    } else {
+        String::new()
+    };
+    if o.findings.is_empty() {
+        msgs.say(format_args!("no secrets found; {scanned}{skipped}"));
+    } else {
+        let mut by_sev = std::collections::BTreeMap::new();
+        for f in &o.findings {
+            *by_sev.entry(f.rule.severity).or_insert(0usize) += 1;
+        }
+        let sev: Vec<String> = by_sev.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
+        let files: std::collections::BTreeSet<&str> = o
+            .findings
+            .iter()
+            .flat_map(|f| std::iter::once(&f.location).chain(&f.also_at))
+            .map(|l| l.path.as_str())
+            .collect();
+        let n = o.findings.len();
+        msgs.say(format_args!(
+            "found {n} secret{} ({}) in {} file{}; {scanned}{skipped}",
+            if n == 1 { "" } else { "s" },
+            sev.join(", "),
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+        ));
+        msgs.say("a real secret: revoke and rotate it first (see 'what to do'), then remove it from the code");
+        msgs.say("a false positive: add `keyhound:allow` in a comment on its line; `keyhound rules explain ID` says more");
+    }
+    if !o.errors.is_empty() {
+        msgs.error(format_args!(
+            "{} item{} could not be scanned (listed above); exit status 2",
+            o.errors.len(),
+            if o.errors.len() == 1 { "" } else { "s" }
+        ));
+    }
+}

@@ -1,0 +1,84 @@
+//! Findings after matching: one finding per (rule, secret) with every place it occurs, in a
+//! deterministic order whatever the thread timing.
+
+use crate::finding::Finding;
+use std::collections::HashMap;
+
+/// Groups findings of the same rule and secret; the earliest location (path, line, column)
+/// becomes the finding's location, the rest go to `also_at`. Output is sorted for reporting.
+pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let key = (f.rule.id.clone(), f.secret.expose().to_string());
+        match index.get(&key) {
+            Some(&i) => {
+                let first = &mut out[i];
+                if first.location != f.location && !first.also_at.contains(&f.location) {
+                    first.also_at.push(f.location);
+                }
+                first.also_at.extend(f.also_at);
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    for f in &mut out {
+        f.also_at.sort();
+        f.also_at.dedup();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::{Location, Position};
+    use crate::rules::{RuleInfo, Severity};
+    use crate::secret::Secret;
+    use std::sync::Arc;
+
+    fn finding(rule: &Arc<RuleInfo>, secret: &str, path: &str, line: u32) -> Finding {
+        let pos = Position { line, column: 1 };
+        Finding {
+            rule: rule.clone(),
+            secret: Secret::new(secret.as_bytes(), &[]),
+            fingerprint: crate::fingerprint::fingerprint(&rule.id, secret.as_bytes()),
+            location: Location {
+                path: path.into(),
+                start: pos,
+                end: pos,
+                commit: None,
+            },
+            also_at: vec![],
+        }
+    }
+
+    #[test]
+    fn same_secret_in_two_places_is_one_finding_with_both_places() {
+        let r = Arc::new(RuleInfo {
+            id: "r".into(),
+            name: "r".into(),
+            description: String::new(),
+            severity: Severity::High,
+            remediation: String::new(),
+            references: vec![],
+            keywords: vec![],
+            validator: None,
+        });
+        let out = group(vec![
+            finding(&r, "s1", "b.txt", 3),
+            finding(&r, "s2", "a.txt", 9),
+            finding(&r, "s1", "a.txt", 1),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].location.path, "a.txt");
+        assert_eq!(out[0].location.start.line, 1);
+        assert_eq!(out[0].also_at.len(), 1);
+        assert_eq!(out[0].also_at[0].path, "b.txt");
+        assert_eq!(out[1].location.start.line, 9);
+    }
+}

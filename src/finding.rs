@@ -1,0 +1,31 @@
+//! A finding: one secret of one rule, with every place it occurs. Built by the pipeline from a
+//! scan `Match` and the blob's origin; read by the reports.
+
+use crate::location::Location;
+use crate::rules::RuleInfo;
+use crate::secret::Secret;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: Arc<RuleInfo>,
+    pub secret: Secret,
+    /// Hash of rule id and secret; see `fingerprint`.
+    pub fingerprint: String,
+    /// The first place (in report order) the secret occurs.
+    pub location: Location,
+    /// Every other place the same secret of the same rule occurs, sorted.
+    pub also_at: Vec<Location>,
+}
+
+impl Finding {
+    /// Report order: path, line, column, rule.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str) {
+        (
+            &self.location.path,
+            self.location.start.line,
+            self.location.start.column,
+            &self.rule.id,
+        )
+    }
+}

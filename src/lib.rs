@@ -1,0 +1,33 @@
+//! keyhound finds secrets (API keys, tokens, private keys, passwords) in files, standard input and
+//! git history.
+//!
+//! ```text
+//!  dir / stdin / git ──► source: Blob { bytes, path }        (size gate, errors as events)
+//!        │  parallel workers, one Scanner (scratch buffers) each, no locks on the hot path
+//!        ▼
+//!  prefilter: one aho-corasick automaton over all rule keywords → candidate rules + hits
+//!        ▼
+//!  confirm: the rule's regex in a window around each hit → secret group → entropy,
+//!           placeholder test, checksum validator → rule allowlist → inline `keyhound:allow`
+//!        ▼
+//!  Match ──► Finding { rule, location, fingerprint, redacted secret }
+//!        ▼
+//!  filter: one finding per (rule, secret) with every place it occurs; sorted
+//!        ▼
+//!  report: human | json | jsonl | sarif   (stdout; messages on stderr)
+//! ```
+//!
+//! `source`, `scan` and `report` never import each other; they meet in `pipeline`.
+
+pub mod cli;
+pub mod exit;
+pub mod filter;
+pub mod finding;
+pub mod fingerprint;
+pub mod location;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod secret;
+pub mod source;

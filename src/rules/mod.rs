@@ -1,0 +1,350 @@
+//! Rules: `RuleSpec` is a rule as written in YAML (built-in files under `rules/`, later custom
+//! rules from a config file); `Rule` is its compiled form. Built-in rule files are embedded at
+//! build time. A rule's regex is compiled the first time the scanner needs it, so a run that
+//! touches three files pays for the rules those files trigger, not for all of them.
+//! This module knows nothing of sources or reports.
+
+mod template;
+mod validate;
+
+pub use template::expand_template;
+pub use validate::Validator;
+
+use regex::bytes::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, OnceLock};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Upper bound on a compiled regex (bytes of program); keeps a hostile custom rule from eating
+/// memory.
+const REGEX_SIZE_LIMIT: usize = 8 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: {message}")]
+    Yaml { file: String, message: String },
+    #[error("{file}: rule {id}: {message}")]
+    Rule { file: String, id: String, message: String },
+    #[error("{file}: rule id {id} is defined twice (also in {other})")]
+    Duplicate { file: String, id: String, other: String },
+}
+
+/// How bad a leak of this credential is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+fn default_severity() -> Severity {
+    Severity::High
+}
+
+/// A rule file: `rules: [...]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFileSpec {
+    pub rules: Vec<RuleSpec>,
+}
+
+/// A rule as written. See `rules/README.md` for the meaning of each field.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub regex: String,
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    #[serde(default)]
+    pub validator: Option<String>,
+    #[serde(default)]
+    pub multiline: bool,
+    #[serde(default = "default_severity")]
+    pub severity: Severity,
+    #[serde(default)]
+    pub allowlist: AllowlistSpec,
+    #[serde(default)]
+    pub remediation: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative: Vec<String>,
+}
+
+/// A rule's own allowlist, tested against the secret.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSpec {
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// What reports need to know about a rule; shared by every finding of that rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub severity: Severity,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub keywords: Vec<String>,
+    pub validator: Option<String>,
+}
+
+/// The compiled part of a rule, built on first use.
+#[derive(Debug)]
+pub struct Compiled {
+    pub regex: Regex,
+    /// Capture group index of `secret`.
+    pub secret_group: usize,
+    pub allow_regexes: Vec<Regex>,
+}
+
+/// A rule ready for the engine.
+#[derive(Debug)]
+pub struct Rule {
+    pub info: Arc<RuleInfo>,
+    pub spec: RuleSpec,
+    /// Where the rule was defined (a file name), for messages.
+    pub origin: String,
+    pub validator: Option<Validator>,
+    pub min_entropy: Option<f64>,
+    pub multiline: bool,
+    /// Stopwords, lowercased.
+    pub stopwords: Vec<Vec<u8>>,
+    compiled: OnceLock<Result<Compiled, String>>,
+}
+
+impl Rule {
+    /// Checks what can be checked without compiling the regex.
+    pub fn new(spec: RuleSpec, origin: &str) -> Result<Rule, LoadError> {
+        let err = |message: String| LoadError::Rule {
+            file: origin.to_string(),
+            id: spec.id.clone(),
+            message,
+        };
+        if !is_kebab(&spec.id) {
+            return Err(err(
+                "id must be kebab-case: lowercase letters, digits and single dashes".into(),
+            ));
+        }
+        if spec.name.trim().is_empty() {
+            return Err(err("name is empty".into()));
+        }
+        if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().is_empty()) {
+            return Err(err(
+                "needs at least one non-empty keyword (the prefilter only runs a rule where one occurs)"
+                    .into(),
+            ));
+        }
+        if let Some(e) = spec.entropy
+            && !(0.0..=8.0).contains(&e)
+        {
+            return Err(err(format!(
+                "entropy {e} is out of range: it is bits per byte, from 0 to 8"
+            )));
+        }
+        let validator = match &spec.validator {
+            None => None,
+            Some(v) => Some(Validator::parse(v).map_err(err)?),
+        };
+        let info = Arc::new(RuleInfo {
+            id: spec.id.clone(),
+            name: spec.name.clone(),
+            description: spec.description.trim().to_string(),
+            severity: spec.severity,
+            remediation: spec.remediation.trim().to_string(),
+            references: spec.references.clone(),
+            keywords: spec.keywords.clone(),
+            validator: spec.validator.clone(),
+        });
+        Ok(Rule {
+            info,
+            validator,
+            min_entropy: spec.entropy,
+            multiline: spec.multiline,
+            stopwords: spec
+                .allowlist
+                .stopwords
+                .iter()
+                .map(|s| s.to_ascii_lowercase().into_bytes())
+                .collect(),
+            spec,
+            origin: origin.to_string(),
+            compiled: OnceLock::new(),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.info.id
+    }
+
+    /// The compiled regex, compiling it on first use. `Err` carries a message naming the problem.
+    pub fn compiled(&self) -> Result<&Compiled, &str> {
+        self.compiled
+            .get_or_init(|| compile(&self.spec))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Compiles now and turns a failure into a `LoadError` (used for custom rules and checks).
+    pub fn compile_now(&self) -> Result<(), LoadError> {
+        self.compiled().map(|_| ()).map_err(|m| LoadError::Rule {
+            file: self.origin.clone(),
+            id: self.id().to_string(),
+            message: m.to_string(),
+        })
+    }
+}
+
+fn build_regex(src: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(src)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+fn compile(spec: &RuleSpec) -> Result<Compiled, String> {
+    let regex = build_regex(&spec.regex).map_err(|e| format!("bad regex: {e}"))?;
+    let secret_group = regex
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .ok_or_else(|| "regex has no (?P<secret>...) group: name the part that is the secret".to_string())?;
+    let allow_regexes = spec
+        .allowlist
+        .regexes
+        .iter()
+        .map(|r| build_regex(r).map_err(|e| format!("bad allowlist regex {r:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok(Compiled {
+        regex,
+        secret_group,
+        allow_regexes,
+    })
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .split('-')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// Parses one rule file.
+pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<RuleSpec>, LoadError> {
+    serde_saphyr::from_str::<RuleFileSpec>(text)
+        .map(|f| f.rules)
+        .map_err(|e| LoadError::Yaml {
+            file: file.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// The built-in rule files, as (file name, contents).
+pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+    BUILTIN_RULE_FILES
+}
+
+/// Every built-in rule, checked and sorted by id. Regexes are compiled lazily.
+pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
+    let mut rules = Vec::new();
+    for (file, text) in builtin_files() {
+        for spec in parse_rule_file(file, text)? {
+            rules.push(Rule::new(spec, file)?);
+        }
+    }
+    check_unique(&rules)?;
+    rules.sort_by(|a, b| a.id().cmp(b.id()));
+    Ok(rules)
+}
+
+/// Rejects two rules with one id.
+pub fn check_unique(rules: &[Rule]) -> Result<(), LoadError> {
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for r in rules {
+        if let Some(other) = seen.insert(r.id(), &r.origin) {
+            return Err(LoadError::Duplicate {
+                file: r.origin.clone(),
+                id: r.id().to_string(),
+                other: other.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_load_and_are_enough() {
+        let rules = builtin_rules().expect("built-in rules load");
+        assert!(rules.len() >= 6, "only {} rules", rules.len());
+    }
+
+    #[test]
+    fn kebab_ids_are_enforced() {
+        assert!(is_kebab("github-pat-classic"));
+        assert!(is_kebab("aws2-key"));
+        assert!(!is_kebab("GitHub"));
+        assert!(!is_kebab("a--b"));
+        assert!(!is_kebab("-a"));
+        assert!(!is_kebab(""));
+    }
+
+    #[test]
+    fn a_regex_without_secret_group_is_rejected_with_the_rule_id() {
+        let spec = RuleSpec {
+            id: "x-token".into(),
+            name: "x".into(),
+            description: String::new(),
+            keywords: vec!["x_".into()],
+            regex: "x_[a-z]+".into(),
+            entropy: None,
+            validator: None,
+            multiline: false,
+            severity: Severity::Low,
+            allowlist: AllowlistSpec::default(),
+            remediation: String::new(),
+            references: vec![],
+            examples: vec![],
+            negative: vec![],
+        };
+        let rule = Rule::new(spec, "custom.yml").expect("valid metadata");
+        let err = rule.compile_now().expect_err("no secret group").to_string();
+        assert!(err.contains("custom.yml") && err.contains("x-token") && err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = parse_rule_file("f.yml", "rules:\n  - id: a\n    name: b\n    keywords: [c]\n    regex: d\n    colour: red\n")
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+}

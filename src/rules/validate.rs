@@ -1,0 +1,127 @@
+//! Offline validators: a format's own checksum or structure, checked without any network call,
+//! so that a look-alike string is not reported as that provider's key.
+
+use base64::Engine as _;
+
+const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    /// `prefix_` + base62 body + 6 base62 characters of CRC32(body) (GitHub, npm).
+    GithubCrc32,
+    /// Three base64url segments; header and payload are JSON objects; header names an `alg`.
+    Jwt,
+}
+
+impl Validator {
+    pub const ALL: &'static [(&'static str, Validator)] =
+        &[("github-crc32", Validator::GithubCrc32), ("jwt", Validator::Jwt)];
+
+    pub fn parse(name: &str) -> Result<Validator, String> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
+                format!("unknown validator {name:?}; known: {}", known.join(", "))
+            })
+    }
+
+    /// True when `secret` passes the check.
+    pub fn check(self, secret: &[u8]) -> bool {
+        match self {
+            Validator::GithubCrc32 => github_crc32(secret),
+            Validator::Jwt => jwt(secret),
+        }
+    }
+}
+
+/// CRC32 of `body`, as 6 base62 digits, zero-padded.
+pub fn base62_crc32(body: &[u8]) -> String {
+    let mut n = crc32fast::hash(body);
+    let mut digits = [b'0'; 6];
+    for d in digits.iter_mut().rev() {
+        *d = B62[(n % 62) as usize];
+        n /= 62;
+    }
+    digits.iter().map(|&b| char::from(b)).collect()
+}
+
+fn github_crc32(secret: &[u8]) -> bool {
+    let body = match memchr::memrchr(b'_', secret) {
+        Some(i) => &secret[i + 1..],
+        None => secret,
+    };
+    if body.len() < 7 || !body.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let (entropy, check) = body.split_at(body.len() - 6);
+    base62_crc32(entropy).as_bytes() == check
+}
+
+fn decode_json_object(segment: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let trimmed = segment
+        .iter()
+        .rposition(|&b| b != b'=')
+        .map_or(&segment[..0], |i| &segment[..=i]);
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(trimmed)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn jwt(secret: &[u8]) -> bool {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(h), Some(p), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Some(header) = decode_json_object(h) else {
+        return false;
+    };
+    let Some(alg) = header.get("alg").and_then(|a| a.as_str()) else {
+        return false;
+    };
+    if alg.eq_ignore_ascii_case("none") || sig.len() < 16 {
+        // an unsigned token grants nothing by itself
+        return false;
+    }
+    decode_json_object(p).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_rejects_a_changed_character() {
+        let body = b"abcdefghijklmnopqrstuvwxyz0123";
+        let good = format!("ghp_{}{}", std::str::from_utf8(body).unwrap_or(""), base62_crc32(body));
+        assert!(Validator::GithubCrc32.check(good.as_bytes()));
+        let mut bad = good.into_bytes();
+        bad[10] = if bad[10] == b'A' { b'B' } else { b'A' };
+        assert!(!Validator::GithubCrc32.check(&bad));
+        assert!(!Validator::GithubCrc32.check(b"ghp_"));
+        assert!(!Validator::GithubCrc32.check(b"ghp_\xff\xfe\xfd\xfc\xfb\xfa\xf9"));
+    }
+
+    #[test]
+    fn jwt_needs_json_header_with_alg_and_a_signature() {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let h = b64.encode(br#"{"alg":"RS256"}"#);
+        let p = b64.encode(br#"{"sub":"1"}"#);
+        let good = format!("{h}.{p}.abcdefghijklmnopqrstuvwxyz");
+        assert!(Validator::Jwt.check(good.as_bytes()));
+        let none = b64.encode(br#"{"alg":"none"}"#);
+        assert!(!Validator::Jwt.check(format!("{none}.{p}.abcdefghijklmnopqrstuvwxyz").as_bytes()));
+        assert!(!Validator::Jwt.check(format!("{h}.bm90IGpzb24.abcdefghijklmnopqrstuvwxyz").as_bytes()));
+        assert!(!Validator::Jwt.check(b"eyJ.eyJ.x"));
+    }
+
+    #[test]
+    fn unknown_validator_names_the_known_ones() {
+        let e = Validator::parse("luhn").expect_err("unknown");
+        assert!(e.contains("github-crc32"), "{e}");
+    }
+}

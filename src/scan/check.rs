@@ -1,0 +1,104 @@
+//! Runs every rule's examples and negative examples through a real engine holding all the rules
+//! under test: an example must be found by its own rule, a negative example must not be.
+
+use super::Engine;
+use crate::rules::expand_template;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    /// The regex or allowlist does not compile.
+    Compile,
+    /// Fewer than two examples or negative examples.
+    Missing,
+    /// An example template does not expand.
+    Template,
+    /// An example was not found by its rule.
+    Missed,
+    /// A negative example was found by its rule.
+    FalsePositive,
+}
+
+/// One failed check, with enough to show the user what was expected and what happened.
+#[derive(Debug, Clone)]
+pub struct CheckFailure {
+    pub rule_id: String,
+    pub origin: String,
+    pub kind: CheckKind,
+    /// Index of the example or negative example.
+    pub index: usize,
+    /// The example after template expansion (fake values only).
+    pub text: String,
+    /// What the rule found in it (for false positives), or why it failed.
+    pub detail: String,
+}
+
+/// Minimum examples and negative examples a rule must carry.
+pub const MIN_EXAMPLES: usize = 2;
+
+/// Checks every rule of `engine`. Returns the failures (empty when all pass) and the number of
+/// examples run.
+pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let mut scanner = engine.scanner();
+    for (ri, rule) in engine.rules().iter().enumerate() {
+        let fail = |kind, index, text: String, detail: String| CheckFailure {
+            rule_id: rule.id().to_string(),
+            origin: rule.origin.clone(),
+            kind,
+            index,
+            text,
+            detail,
+        };
+        if let Err(e) = rule.compiled() {
+            failures.push(fail(CheckKind::Compile, 0, rule.spec.regex.clone(), e.to_string()));
+            continue;
+        }
+        if rule.spec.examples.len() < MIN_EXAMPLES || rule.spec.negative.len() < MIN_EXAMPLES {
+            failures.push(fail(
+                CheckKind::Missing,
+                0,
+                String::new(),
+                format!(
+                    "has {} examples and {} negative examples; needs at least {MIN_EXAMPLES} of each",
+                    rule.spec.examples.len(),
+                    rule.spec.negative.len()
+                ),
+            ));
+        }
+        let cases = rule
+            .spec
+            .examples
+            .iter()
+            .map(|e| (true, e))
+            .chain(rule.spec.negative.iter().map(|e| (false, e)));
+        for (i, (positive, template)) in cases.enumerate() {
+            let index = if positive { i } else { i - rule.spec.examples.len() };
+            let text = match expand_template(template, rule.id(), i) {
+                Ok(t) => t,
+                Err(e) => {
+                    failures.push(fail(CheckKind::Template, index, template.clone(), e));
+                    continue;
+                }
+            };
+            ran += 1;
+            let found: Vec<String> = scanner
+                .scan(text.as_bytes())
+                .iter()
+                .filter(|m| m.rule == ri)
+                .map(|m| String::from_utf8_lossy(&text.as_bytes()[m.secret_start..m.secret_end]).into_owned())
+                .collect();
+            if positive && found.is_empty() {
+                failures.push(fail(CheckKind::Missed, index, text, "expected a finding, got none".into()));
+            } else if !positive && !found.is_empty() {
+                failures.push(fail(
+                    CheckKind::FalsePositive,
+                    index,
+                    text,
+                    format!("expected no finding, got {}", found.join(", ")),
+                ));
+            }
+        }
+    }
+    (failures, ran)
+}

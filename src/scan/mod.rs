@@ -1,0 +1,453 @@
+//! What in the bytes is a secret. `Engine` is built once from the rules and shared by every
+//! worker (immutable); each worker owns a `Scanner` with its scratch buffers, so the hot path takes
+//! no lock and allocates nothing per byte or per line.
+//!
+//! Matching is two-stage: one aho-corasick automaton over every rule's keywords finds where a rule
+//! can match; the rule's regex then runs only in a window around each keyword hit (the hit's line,
+//! or 16 KiB onward for multi-line rules), with overlapping windows of one rule merged so no byte
+//! is searched twice by the same regex. A regex match then passes the entropy, placeholder,
+//! validator, allowlist and inline-marker checks. This module reads no files and knows nothing of
+//! sources or reports.
+
+mod binary;
+mod check;
+mod entropy;
+mod placeholder;
+
+pub use binary::is_binary;
+pub use check::{CheckFailure, CheckKind, check_rules};
+pub use entropy::shannon;
+
+use crate::rules::Rule;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use memchr::memmem;
+use regex::bytes::CaptureLocations;
+
+/// For single-line rules, how far before / after the keyword the window may reach within a line.
+const LINE_BACK: usize = 1024;
+const LINE_FWD: usize = 1024;
+/// For multi-line rules, how far before / after the keyword the window reaches.
+const MULTI_BACK: usize = 256;
+const MULTI_FWD: usize = 16 * 1024;
+/// How far to look on either side of a match for an inline marker on the same line.
+const MARKER_REACH: usize = 4096;
+
+/// Inline markers that suppress a finding on their line; users of other scanners already have the
+/// last two in their code.
+pub const INLINE_MARKERS: &[&str] = &["keyhound:allow", "gitleaks:allow", "pragma: allowlist secret"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot build the keyword automaton: {0}")]
+    Automaton(#[from] aho_corasick::BuildError),
+}
+
+/// One confirmed secret in a blob: byte offsets into the scanned bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in `Engine::rules()`.
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+    pub secret_start: usize,
+    pub secret_end: usize,
+}
+
+/// The shared, immutable part: rules and the keyword automaton.
+pub struct Engine {
+    rules: Vec<Rule>,
+    keywords: AhoCorasick,
+    /// keyword pattern id → rules that keyword belongs to
+    pattern_rules: Vec<Vec<usize>>,
+    markers: Vec<memmem::Finder<'static>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("rules", &self.rules.len()).finish()
+    }
+}
+
+impl Engine {
+    /// Builds the engine. Regexes are compiled lazily, the first time a keyword of the rule hits.
+    pub fn new(rules: Vec<Rule>) -> Result<Engine, Error> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (ri, rule) in rules.iter().enumerate() {
+            for kw in &rule.spec.keywords {
+                let kw = kw.to_ascii_lowercase();
+                let pid = *index.entry(kw.clone()).or_insert_with(|| {
+                    keywords.push(kw);
+                    pattern_rules.push(Vec::new());
+                    pattern_rules.len() - 1
+                });
+                if !pattern_rules[pid].contains(&ri) {
+                    pattern_rules[pid].push(ri);
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(if keywords.len() <= 2000 {
+                AhoCorasickKind::DFA
+            } else {
+                AhoCorasickKind::ContiguousNFA
+            }))
+            .build(&keywords)?;
+        Ok(Engine {
+            rules,
+            keywords: automaton,
+            pattern_rules,
+            markers: INLINE_MARKERS
+                .iter()
+                .map(|m| memmem::Finder::new(m.as_bytes()).into_owned())
+                .collect(),
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn scanner(&self) -> Scanner<'_> {
+        Scanner {
+            engine: self,
+            pending: vec![NO_WINDOW; self.rules.len()],
+            active: Vec::new(),
+            locs: (0..self.rules.len()).map(|_| None).collect(),
+            matches: Vec::new(),
+            lower: Vec::new(),
+        }
+    }
+}
+
+const NO_WINDOW: (usize, usize) = (usize::MAX, 0);
+
+/// Per-worker scanning state. Reuse one for many blobs.
+pub struct Scanner<'e> {
+    engine: &'e Engine,
+    pending: Vec<(usize, usize)>,
+    active: Vec<usize>,
+    locs: Vec<Option<CaptureLocations>>,
+    matches: Vec<Match>,
+    lower: Vec<u8>,
+}
+
+impl<'e> Scanner<'e> {
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
+    /// Finds every secret in `data`, sorted by position. The slice is valid until the next call.
+    pub fn scan(&mut self, data: &[u8]) -> &[Match] {
+        self.matches.clear();
+        let engine = self.engine;
+        for hit in engine.keywords.find_overlapping_iter(data) {
+            for &ri in &engine.pattern_rules[hit.pattern().as_usize()] {
+                let w = window(data, hit.start(), hit.end(), engine.rules[ri].multiline);
+                let p = self.pending[ri];
+                if p == NO_WINDOW {
+                    self.pending[ri] = w;
+                    self.active.push(ri);
+                } else if w.0 <= p.1 {
+                    self.pending[ri] = (p.0.min(w.0), p.1.max(w.1));
+                } else {
+                    self.search(ri, data, p);
+                    self.pending[ri] = w;
+                }
+            }
+        }
+        let mut active = std::mem::take(&mut self.active);
+        for &ri in &active {
+            let w = std::mem::replace(&mut self.pending[ri], NO_WINDOW);
+            self.search(ri, data, w);
+        }
+        active.clear();
+        self.active = active;
+        self.resolve_overlaps(data);
+        &self.matches
+    }
+
+    /// Runs rule `ri`'s regex over `data[w.0..w.1]` (with the bytes before `w.0` visible to
+    /// look-behind assertions such as `\b`) and keeps the matches that pass every check.
+    fn search(&mut self, ri: usize, data: &[u8], w: (usize, usize)) {
+        let rule = &self.engine.rules[ri];
+        let Ok(compiled) = rule.compiled() else {
+            return;
+        };
+        let locs = self.locs[ri].get_or_insert_with(|| compiled.regex.capture_locations());
+        let hay = &data[..w.1];
+        let mut at = w.0;
+        while at <= hay.len() {
+            let Some(m) = compiled.regex.captures_read_at(locs, hay, at) else {
+                break;
+            };
+            let (ss, se) = locs.get(compiled.secret_group).unwrap_or((m.start(), m.end()));
+            at = if m.end() > m.start() { m.end() } else { m.end() + 1 };
+            if accept(rule, compiled, data, ss, se, &mut self.lower)
+                && !has_marker(&self.engine.markers, data, m.start(), m.end())
+            {
+                self.matches.push(Match {
+                    rule: ri,
+                    start: m.start(),
+                    end: m.end(),
+                    secret_start: ss,
+                    secret_end: se,
+                });
+            }
+        }
+    }
+
+    /// Sorts matches and, where the secrets of several rules overlap, keeps the rules whose
+    /// secret starts with one of their own keywords (a provider prefix) over context rules such
+    /// as the generic assignment rule; of identical spans only one finding per rule remains.
+    fn resolve_overlaps(&mut self, data: &[u8]) {
+        let rules = &self.engine.rules;
+        self.matches
+            .sort_unstable_by_key(|m| (m.secret_start, m.secret_end, m.rule));
+        self.matches.dedup();
+        if self.matches.len() < 2 {
+            return;
+        }
+        let specific = |m: &Match| {
+            let s = &data[m.secret_start..m.secret_end];
+            rules[m.rule].spec.keywords.iter().any(|k| {
+                s.len() >= k.len() && s[..k.len()].eq_ignore_ascii_case(k.as_bytes())
+            })
+        };
+        let n = self.matches.len();
+        let mut keep = vec![true; n];
+        let mut i = 0;
+        while i < n {
+            // the run of matches whose secrets overlap the i-th
+            let mut j = i + 1;
+            let mut end = self.matches[i].secret_end;
+            while j < n && self.matches[j].secret_start < end {
+                end = end.max(self.matches[j].secret_end);
+                j += 1;
+            }
+            if j - i > 1 {
+                let group = &self.matches[i..j];
+                if group.iter().any(specific) {
+                    for (k, m) in group.iter().enumerate() {
+                        keep[i + k] = specific(m);
+                    }
+                }
+            }
+            i = j;
+        }
+        let mut k = 0;
+        self.matches.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+    }
+}
+
+fn window(data: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usize) {
+    if multiline {
+        return (start.saturating_sub(MULTI_BACK), (end + MULTI_FWD).min(data.len()));
+    }
+    let lo = start.saturating_sub(LINE_BACK);
+    let ws = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |i| lo + i + 1);
+    let hi = (end + LINE_FWD).min(data.len());
+    let we = memchr::memchr(b'\n', &data[end..hi]).map_or(hi, |i| end + i);
+    (ws, we)
+}
+
+fn accept(
+    rule: &Rule,
+    compiled: &crate::rules::Compiled,
+    data: &[u8],
+    ss: usize,
+    se: usize,
+    lower: &mut Vec<u8>,
+) -> bool {
+    let secret = &data[ss..se];
+    if secret.is_empty() {
+        return false;
+    }
+    if let Some(min) = rule.min_entropy
+        && shannon(secret) < min
+    {
+        return false;
+    }
+    // also leaves the lowercased secret in `lower` for the stopwords below
+    if placeholder::is_placeholder(secret, lower) {
+        return false;
+    }
+    if let Some(v) = rule.validator
+        && !v.check(secret)
+    {
+        return false;
+    }
+    if compiled.allow_regexes.iter().any(|r| r.is_match(secret)) {
+        return false;
+    }
+    !rule
+        .stopwords
+        .iter()
+        .any(|w| memmem::find(lower, w).is_some())
+}
+
+/// True when the line where the match starts, or the line where it ends, carries an inline marker.
+fn has_marker(markers: &[memmem::Finder<'_>], data: &[u8], start: usize, end: usize) -> bool {
+    let line_of = |at: usize| {
+        let lo = at.saturating_sub(MARKER_REACH);
+        let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
+        let hi = (at + MARKER_REACH).min(data.len());
+        let e = memchr::memchr(b'\n', &data[at..hi]).map_or(hi, |i| at + i);
+        &data[s..e]
+    };
+    let first = line_of(start);
+    if markers.iter().any(|m| m.find(first).is_some()) {
+        return true;
+    }
+    let last_at = end.saturating_sub(1).max(start);
+    if memchr::memchr(b'\n', &data[start..last_at]).is_some() {
+        let last = line_of(last_at);
+        return markers.iter().any(|m| m.find(last).is_some());
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{AllowlistSpec, RuleSpec, Severity, expand_template};
+
+    fn rule(id: &str, keywords: &[&str], regex: &str) -> RuleSpec {
+        RuleSpec {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            regex: regex.into(),
+            entropy: None,
+            validator: None,
+            multiline: false,
+            severity: Severity::High,
+            allowlist: AllowlistSpec::default(),
+            remediation: String::new(),
+            references: vec![],
+            examples: vec![],
+            negative: vec![],
+        }
+    }
+
+    fn engine(specs: Vec<RuleSpec>) -> Engine {
+        Engine::new(
+            specs
+                .into_iter()
+                .map(|s| Rule::new(s, "test").expect("valid rule"))
+                .collect(),
+        )
+        .expect("engine builds")
+    }
+
+    #[test]
+    fn finds_a_keyword_rule_and_reports_the_secret_span() {
+        let e = engine(vec![rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{12})\b")]);
+        let mut s = e.scanner();
+        let data = b"a = 1\nkey = \"tok_ab12cd34ef56\"\n";
+        let m = s.scan(data).to_vec();
+        assert_eq!(m.len(), 1);
+        assert_eq!(&data[m[0].secret_start..m[0].secret_end], b"tok_ab12cd34ef56");
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_and_regex_decides() {
+        let e = engine(vec![rule("t", &["tok_"], r"(?P<secret>TOK_[A-Z0-9]{8})")]);
+        let mut s = e.scanner();
+        assert_eq!(s.scan(b"x TOK_AB12CD34 y").len(), 1);
+        assert_eq!(s.scan(b"x tok_ab12cd34 y").len(), 0);
+    }
+
+    #[test]
+    fn several_hits_on_one_line_give_each_match_once() {
+        let e = engine(vec![rule("t", &["tok_"], r"(?P<secret>tok_[a-z0-9]{8})")]);
+        let mut s = e.scanner();
+        let m = s.scan(b"tok_ab12cd34 tok_ef56gh78 tok_ab12cd34\n").to_vec();
+        assert_eq!(m.len(), 3);
+        assert!(m.windows(2).all(|w| w[0].start < w[1].start));
+    }
+
+    #[test]
+    fn inline_markers_suppress_their_line_only() {
+        let e = engine(vec![rule("t", &["tok_"], r"(?P<secret>tok_[a-z0-9]{8})")]);
+        let mut s = e.scanner();
+        let data = b"a = tok_ab12cd34  # keyhound:allow\nb = tok_ef56gh78\nc = tok_zz12yy34 // gitleaks:allow\nd = 'tok_qq12ww34' # pragma: allowlist secret\n";
+        let m = s.scan(data).to_vec();
+        assert_eq!(m.len(), 1);
+        assert_eq!(&data[m[0].secret_start..m[0].secret_end], b"tok_ef56gh78");
+    }
+
+    #[test]
+    fn entropy_placeholder_and_stopwords_drop_matches() {
+        let mut spec = rule("t", &["pw="], r"pw=(?P<secret>\S+)");
+        spec.entropy = Some(3.0);
+        spec.allowlist.stopwords = vec!["hunter".into()];
+        let e = engine(vec![spec]);
+        let mut s = e.scanner();
+        assert_eq!(s.scan(b"pw=aaaaaaaaaaab").len(), 0, "low entropy");
+        assert_eq!(s.scan(b"pw=<YOUR_PASSWORD>").len(), 0, "placeholder");
+        assert_eq!(s.scan(b"pw=Hunter2Zq9$Lm").len(), 0, "stopword");
+        assert_eq!(s.scan(b"pw=q9$Lm2!vR7zPk").len(), 1);
+    }
+
+    #[test]
+    fn a_specific_prefix_rule_wins_over_a_context_rule_on_the_same_secret() {
+        let e = engine(vec![
+            rule("generic", &["token"], r#"token\s*=\s*"(?P<secret>[^"]{8,})""#),
+            rule("tok", &["tok_"], r"(?P<secret>tok_[a-z0-9]{8})"),
+        ]);
+        let mut s = e.scanner();
+        let m = s.scan(br#"token = "tok_ab12cd34""#).to_vec();
+        assert_eq!(m.len(), 1);
+        assert_eq!(e.rules()[m[0].rule].id(), "tok");
+    }
+
+    #[test]
+    fn multiline_rules_span_lines() {
+        let mut spec = rule(
+            "pem",
+            &["BEGIN TEST KEY"],
+            r"(?P<secret>-----BEGIN TEST KEY-----[\sA-Za-z0-9+/=]{20,}-----END TEST KEY-----)",
+        );
+        spec.multiline = true;
+        let e = engine(vec![spec]);
+        let mut s = e.scanner();
+        let body = expand_template("{{base64 64}}\n{{base64 64}}\n", "pem", 0).expect("template");
+        let data = format!("x\n-----BEGIN TEST KEY-----\n{body}-----END TEST KEY-----\n");
+        assert_eq!(s.scan(data.as_bytes()).len(), 1);
+    }
+
+    #[test]
+    fn hostile_inputs_do_not_panic() {
+        let e = engine(vec![rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{8})\b")]);
+        let mut s = e.scanner();
+        for data in [
+            &b""[..],
+            b"tok_",
+            b"\xff\xfe tok_\xff\xff",
+            b"\r\n\r\ntok_ab12cd34\r\n",
+            b"tok_tok_tok_tok_tok_tok_tok_",
+        ] {
+            s.scan(data);
+        }
+        let long = "tok_".repeat(100_000);
+        s.scan(long.as_bytes());
+    }
+
+    #[test]
+    fn a_match_at_the_window_edge_of_a_long_line_is_found() {
+        let e = engine(vec![rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{8})\b")]);
+        let mut s = e.scanner();
+        let mut data = "a".repeat(5000).into_bytes();
+        data.extend_from_slice(b" tok_ab12cd34 ");
+        data.extend(std::iter::repeat_n(b'b', 5000));
+        assert_eq!(s.scan(&data).len(), 1);
+    }
+}

@@ -20,8 +20,16 @@ impl ExitStatus {
 
     /// The status of a run with these counts.
     pub fn of(findings: usize, errors: usize) -> ExitStatus {
-        let f = if findings > 0 { ExitStatus::Findings } else { ExitStatus::Clean };
-        let e = if errors > 0 { ExitStatus::Error } else { ExitStatus::Clean };
+        let f = if findings > 0 {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Clean
+        };
+        let e = if errors > 0 {
+            ExitStatus::Error
+        } else {
+            ExitStatus::Clean
+        };
         f.max(e)
     }
 }

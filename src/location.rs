@@ -84,6 +84,10 @@ mod tests {
         assert_eq!(l.position(x), Position { line: 2, column: 4 });
         let y = data.iter().position(|&b| b == b'y').unwrap_or(0);
         assert_eq!(l.position(y), Position { line: 3, column: 1 });
-        assert_eq!(l.position(1), Position { line: 1, column: 2 }, "going back restarts");
+        assert_eq!(
+            l.position(1),
+            Position { line: 1, column: 2 },
+            "going back restarts"
+        );
     }
 }

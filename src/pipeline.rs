@@ -3,7 +3,7 @@
 
 use crate::finding::Finding;
 use crate::fingerprint::fingerprint;
-use crate::location::{Locator, Location};
+use crate::location::{Location, Locator};
 use crate::report::Summary;
 use crate::scan::{Engine, Scanner, is_binary};
 use crate::secret::Secret;
@@ -15,7 +15,9 @@ use std::time::Instant;
 pub enum SourcePlan {
     Dir(DirOptions),
     /// Standard input, reported under `label`.
-    Stdin { label: String },
+    Stdin {
+        label: String,
+    },
 }
 
 /// A resolved run: flags and config already turned into decisions.
@@ -95,7 +97,9 @@ impl<'e> Worker<'e> {
         if is_binary(bytes) {
             self.out.summary.skipped += 1;
             if collect_skips {
-                self.out.skipped.push((path.to_string(), "skipped: binary".into()));
+                self.out
+                    .skipped
+                    .push((path.to_string(), "skipped: binary".into()));
             }
             return;
         }
@@ -135,7 +139,9 @@ pub fn run(plan: &Plan) -> Outcome {
     let collect = plan.collect_skips;
     let mut outcome = Outcome::default();
     let workers: Vec<Worker<'_>> = match &plan.source {
-        SourcePlan::Dir(opts) => source::fs::walk(opts, || Worker::new(engine), |w, ev| w.handle(ev, collect)),
+        SourcePlan::Dir(opts) => {
+            source::fs::walk(opts, || Worker::new(engine), |w, ev| w.handle(ev, collect))
+        }
         SourcePlan::Stdin { label } => {
             let mut w = Worker::new(engine);
             let mut buf = Vec::new();

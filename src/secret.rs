@@ -23,12 +23,17 @@ impl Secret {
             .iter()
             .filter(|k| looks_like_prefix(k))
             .filter(|k| {
-                value.len() >= k.len() && value.as_bytes()[..k.len()].eq_ignore_ascii_case(k.as_bytes())
+                value.len() >= k.len()
+                    && value.as_bytes()[..k.len()].eq_ignore_ascii_case(k.as_bytes())
             })
             .map(String::len)
             .max()
             .unwrap_or(0);
-        let public = if public > MAX_PREFIX || public * 2 > value.len() { 0 } else { public };
+        let public = if public > MAX_PREFIX || public * 2 > value.len() {
+            0
+        } else {
+            public
+        };
         Secret { value, public }
     }
 
@@ -56,7 +61,9 @@ impl Secret {
 fn looks_like_prefix(k: &str) -> bool {
     k.len() <= MAX_PREFIX
         && (k.ends_with(['_', '-', '.', '$'])
-            || (k.len() <= 6 && k.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
+            || (k.len() <= 6
+                && k.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
 }
 
 impl fmt::Debug for Secret {
@@ -77,7 +84,10 @@ mod tests {
 
     #[test]
     fn debug_and_display_never_show_the_value() {
-        let s = Secret::new(b"ghp_abcdefghijklmnopqrstuvwxyz0123456789", &["ghp_".into()]);
+        let s = Secret::new(
+            b"ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            &["ghp_".into()],
+        );
         assert_eq!(s.to_string(), "ghp_*****");
         assert_eq!(format!("{s:?}"), "Secret(ghp_*****)");
         assert!(s.expose().ends_with("789"));

@@ -27,7 +27,12 @@ fn list(format: ListFormat) -> Result<ExitStatus> {
             writeln!(out)?;
         }
         ListFormat::Human => {
-            let w = engine.rules().iter().map(|r| r.id().len()).max().unwrap_or(2);
+            let w = engine
+                .rules()
+                .iter()
+                .map(|r| r.id().len())
+                .max()
+                .unwrap_or(2);
             writeln!(out, "{:<w$}  {:<8}  NAME  [KEYWORDS]", "ID", "SEVERITY")?;
             for r in engine.rules() {
                 writeln!(
@@ -66,7 +71,9 @@ fn explain(id: &str) -> Result<ExitStatus> {
     out.push_str(&format!("severity:  {}\n", i.severity.as_str()));
     out.push_str(&format!("keywords:  {}\n", i.keywords.join(", ")));
     if let Some(v) = &i.validator {
-        out.push_str(&format!("validator: {v} (checked offline; look-alikes that fail it are not reported)\n"));
+        out.push_str(&format!(
+            "validator: {v} (checked offline; look-alikes that fail it are not reported)\n"
+        ));
     }
     if !i.description.is_empty() {
         out.push_str(&format!("\n{}\n", i.description));
@@ -77,7 +84,11 @@ fn explain(id: &str) -> Result<ExitStatus> {
     out.push_str("\nIf a finding is a false positive:\n");
     out.push_str(&format!(
         "  add one of these in a comment on the line: {}\n",
-        INLINE_MARKERS.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        INLINE_MARKERS
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     if !i.references.is_empty() {
         out.push_str("\nReferences:\n");
@@ -95,7 +106,8 @@ fn check(files: &[std::path::PathBuf], msgs: &Messages) -> Result<ExitStatus> {
     } else {
         let mut all = Vec::new();
         for path in files {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let name = path.display().to_string();
             for spec in rules::parse_rule_file(&name, &text)? {
                 all.push(Rule::new(spec, &name)?);
@@ -126,7 +138,10 @@ fn check(files: &[std::path::PathBuf], msgs: &Messages) -> Result<ExitStatus> {
         msgs.say(format_args!("{n} rules, {ran} examples: all pass"));
         Ok(ExitStatus::Clean)
     } else {
-        msgs.error(format_args!("{n} rules, {ran} examples: {} failed", failures.len()));
+        msgs.error(format_args!(
+            "{n} rules, {ran} examples: {} failed",
+            failures.len()
+        ));
         Ok(ExitStatus::Findings)
     }
 }

@@ -55,7 +55,12 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
             });
             scan(source, &a.scan, cli.color, &msgs)
         }
-        Command::Stdin(a) => scan(SourcePlan::Stdin { label: a.label }, &a.scan, cli.color, &msgs),
+        Command::Stdin(a) => scan(
+            SourcePlan::Stdin { label: a.label },
+            &a.scan,
+            cli.color,
+            &msgs,
+        ),
         Command::Rules(cmd) => super::rules_cmd::run(cmd, &msgs),
     }
 }
@@ -68,7 +73,8 @@ fn threads(a: &ScanArgs) -> usize {
 
 /// The engine over the built-in rules.
 pub(super) fn builtin_engine() -> Result<Engine> {
-    let rules = rules::builtin_rules().context("the built-in rules do not load (a bug: please report it)")?;
+    let rules = rules::builtin_rules()
+        .context("the built-in rules do not load (a bug: please report it)")?;
     Engine::new(rules).context("cannot build the rule engine")
 }
 
@@ -76,15 +82,25 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
-fn scan(source: SourcePlan, args: &ScanArgs, color: ColorChoice, msgs: &Messages) -> Result<ExitStatus> {
+fn scan(
+    source: SourcePlan,
+    args: &ScanArgs,
+    color: ColorChoice,
+    msgs: &Messages,
+) -> Result<ExitStatus> {
     let engine = builtin_engine()?;
     let threads = threads(args);
     // the walker runs its own threads; rayon is configured for any parallel stage after it
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .ok();
     let plan = Plan {
         source,
         engine,
@@ -164,7 +180,10 @@ fn summarize(o: &Outcome, msgs: &Messages) {
         for f in &o.findings {
             *by_sev.entry(f.rule.severity).or_insert(0usize) += 1;
         }
-        let sev: Vec<String> = by_sev.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
+        let sev: Vec<String> = by_sev
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
         let files: std::collections::BTreeSet<&str> = o
             .findings
             .iter()

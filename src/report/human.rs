@@ -92,10 +92,20 @@ impl Reporter for Human {
                     .iter()
                     .map(|l| format!("{}:{}:{}", l.path, l.start.line, l.start.column))
                     .collect();
-                writeln!(out, "{pad}{}also at{:#} {}", st.dim, st.dim, places.join(", "))?;
+                writeln!(
+                    out,
+                    "{pad}{}also at{:#} {}",
+                    st.dim,
+                    st.dim,
+                    places.join(", ")
+                )?;
             }
             if !f.rule.remediation.is_empty() {
-                writeln!(out, "{pad}{}what to do:{:#} {}", st.dim, st.dim, f.rule.remediation)?;
+                writeln!(
+                    out,
+                    "{pad}{}what to do:{:#} {}",
+                    st.dim, st.dim, f.rule.remediation
+                )?;
             }
         }
         Ok(())

@@ -84,7 +84,11 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} bytes") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 #[cfg(test)]
@@ -102,7 +106,9 @@ pub(crate) mod testdata {
             name: "GitHub personal access token (classic)".into(),
             description: "Acts as the user who created it.".into(),
             severity: Severity::Critical,
-            remediation: "Revoke it at https://github.com/settings/tokens, then remove it from the code.".into(),
+            remediation:
+                "Revoke it at https://github.com/settings/tokens, then remove it from the code."
+                    .into(),
             references: vec!["https://docs.github.com/en/authentication".into()],
             keywords: vec!["ghp_".into()],
             validator: Some("github-crc32".into()),
@@ -120,7 +126,10 @@ pub(crate) mod testdata {
         let at = |path: &str, line, column, len| Location {
             path: path.into(),
             start: Position { line, column },
-            end: Position { line, column: column + len },
+            end: Position {
+                line,
+                column: column + len,
+            },
             commit: None,
         };
         let secret = "ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE0000";

@@ -21,7 +21,12 @@ const INFO_URI: &str = "https://github.com/keyhound/keyhound";
 pub const FINGERPRINT_KEY: &str = "keyhound/v1";
 
 /// Characters kept as they are in a URI path: unreserved characters and `/`.
-const PATH_KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+const PATH_KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 
 /// A SARIF `uri` for a display path: relative paths stay relative (percent-encoded); absolute
 /// paths become `file://` URIs.
@@ -52,7 +57,9 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 fn text(t: impl Into<String>) -> sarif::MultiformatMessageString {
-    sarif::MultiformatMessageString::builder().text(t.into()).build()
+    sarif::MultiformatMessageString::builder()
+        .text(t.into())
+        .build()
 }
 
 fn descriptor(rule: &RuleInfo) -> sarif::ReportingDescriptor {
@@ -63,7 +70,10 @@ fn descriptor(rule: &RuleInfo) -> sarif::ReportingDescriptor {
     );
     props.insert("precision".to_string(), serde_json::Value::from("high"));
     let mut help = format!("{}\n\nWhat to do: {}", rule.description, rule.remediation);
-    let mut md = format!("{}\n\n**What to do:** {}", rule.description, rule.remediation);
+    let mut md = format!(
+        "{}\n\n**What to do:** {}",
+        rule.description, rule.remediation
+    );
     help.push_str("\n\nFalse positive? Add `keyhound:allow` in a comment on the line.");
     md.push_str("\n\nFalse positive? Add `keyhound:allow` in a comment on the line.");
     if !rule.references.is_empty() {
@@ -94,7 +104,11 @@ fn descriptor(rule: &RuleInfo) -> sarif::ReportingDescriptor {
         )
         .properties(
             sarif::PropertyBag::builder()
-                .tags(vec!["security".to_string(), "secret".to_string(), "external/cwe/cwe-798".to_string()])
+                .tags(vec![
+                    "security".to_string(),
+                    "secret".to_string(),
+                    "external/cwe/cwe-798".to_string(),
+                ])
                 .additional_properties(props)
                 .build(),
         )
@@ -142,10 +156,16 @@ fn location(p: &Place, id: Option<i64>, message: Option<String>) -> sarif::Locat
 fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> sarif::Result {
     let mut msg = format!("{} found: {}.", f.rule.name, report.secret_text(f));
     if let Some(c) = &f.location.commit {
-        msg.push_str(&format!(" Introduced in commit {} by {} on {}.", c.commit, c.author, c.date));
+        msg.push_str(&format!(
+            " Introduced in commit {} by {} on {}.",
+            c.commit, c.author, c.date
+        ));
     }
     if !f.also_at.is_empty() {
-        msg.push_str(&format!(" The same secret occurs in {} other place(s).", f.also_at.len()));
+        msg.push_str(&format!(
+            " The same secret occurs in {} other place(s).",
+            f.also_at.len()
+        ));
     }
     if !f.rule.remediation.is_empty() {
         msg.push(' ');
@@ -156,11 +176,11 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> sarif::Result 
     let mut r = sarif::Result::builder()
         .rule_id(f.rule.id.clone())
         .rule_index(rule_index as i64)
-        .level(sarif::ResultLevel::from(match f.rule.severity {
+        .level(match f.rule.severity {
             Severity::Critical | Severity::High => sarif::ResultLevel::Error,
             Severity::Medium => sarif::ResultLevel::Warning,
             Severity::Low => sarif::ResultLevel::Note,
-        }))
+        })
         .message(sarif::Message::builder().text(msg).build())
         .locations(vec![location(&f.location, None, None)])
         .partial_fingerprints(fps)
@@ -190,7 +210,13 @@ impl Reporter for Sarif {
         let results: Vec<sarif::Result> = report
             .findings
             .iter()
-            .map(|f| result(report, f, index.get(f.rule.id.as_str()).copied().unwrap_or(0)))
+            .map(|f| {
+                result(
+                    report,
+                    f,
+                    index.get(f.rule.id.as_str()).copied().unwrap_or(0),
+                )
+            })
             .collect();
         let driver = sarif::ToolComponent::builder()
             .name("keyhound")
@@ -225,9 +251,15 @@ mod tests {
 
     #[test]
     fn uris_are_relative_and_percent_encoded() {
-        assert_eq!(uri_for("src/a b#c%.rs"), ("src/a%20b%23c%25.rs".to_string(), true));
+        assert_eq!(
+            uri_for("src/a b#c%.rs"),
+            ("src/a%20b%23c%25.rs".to_string(), true)
+        );
         assert_eq!(uri_for("caf\u{e9}/x"), ("caf%C3%A9/x".to_string(), true));
-        assert_eq!(uri_for("/abs/x y"), ("file:///abs/x%20y".to_string(), false));
+        assert_eq!(
+            uri_for("/abs/x y"),
+            ("file:///abs/x%20y".to_string(), false)
+        );
     }
 
     #[test]
@@ -243,7 +275,12 @@ mod tests {
         let results = v["runs"][0]["results"].as_array().expect("results");
         assert_eq!(results.len(), 2);
         for r in results {
-            assert_eq!(r["partialFingerprints"][FINGERPRINT_KEY].as_str().map(str::len), Some(32));
+            assert_eq!(
+                r["partialFingerprints"][FINGERPRINT_KEY]
+                    .as_str()
+                    .map(str::len),
+                Some(32)
+            );
         }
     }
 }

@@ -25,9 +25,17 @@ pub enum LoadError {
     #[error("{file}: {message}")]
     Yaml { file: String, message: String },
     #[error("{file}: rule {id}: {message}")]
-    Rule { file: String, id: String, message: String },
+    Rule {
+        file: String,
+        id: String,
+        message: String,
+    },
     #[error("{file}: rule id {id} is defined twice (also in {other})")]
-    Duplicate { file: String, id: String, other: String },
+    Duplicate {
+        file: String,
+        id: String,
+        other: String,
+    },
 }
 
 /// How bad a leak of this credential is.
@@ -234,7 +242,9 @@ fn compile(spec: &RuleSpec) -> Result<Compiled, String> {
     let secret_group = regex
         .capture_names()
         .position(|n| n == Some("secret"))
-        .ok_or_else(|| "regex has no (?P<secret>...) group: name the part that is the secret".to_string())?;
+        .ok_or_else(|| {
+            "regex has no (?P<secret>...) group: name the part that is the secret".to_string()
+        })?;
     let allow_regexes = spec
         .allowlist
         .regexes
@@ -250,9 +260,11 @@ fn compile(spec: &RuleSpec) -> Result<Compiled, String> {
 
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .split('-')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// Parses one rule file.
@@ -338,13 +350,19 @@ mod tests {
         };
         let rule = Rule::new(spec, "custom.yml").expect("valid metadata");
         let err = rule.compile_now().expect_err("no secret group").to_string();
-        assert!(err.contains("custom.yml") && err.contains("x-token") && err.contains("secret"), "{err}");
+        assert!(
+            err.contains("custom.yml") && err.contains("x-token") && err.contains("secret"),
+            "{err}"
+        );
     }
 
     #[test]
     fn unknown_keys_are_rejected() {
-        let err = parse_rule_file("f.yml", "rules:\n  - id: a\n    name: b\n    keywords: [c]\n    regex: d\n    colour: red\n")
-            .expect_err("unknown key");
+        let err = parse_rule_file(
+            "f.yml",
+            "rules:\n  - id: a\n    name: b\n    keywords: [c]\n    regex: d\n    colour: red\n",
+        )
+        .expect_err("unknown key");
         assert!(err.to_string().contains("colour"), "{err}");
     }
 }

@@ -86,9 +86,7 @@ pub fn expand_template(text: &str, seed: &str, index: usize) -> Result<String, S
 fn expand_one(words: &[&str], rng: &mut Rng, out: &mut String) -> Result<(), String> {
     match words {
         [name, n] if class(name).is_some() => {
-            let n: usize = n
-                .parse()
-                .map_err(|_| format!("{n:?} is not a length"))?;
+            let n: usize = n.parse().map_err(|_| format!("{n:?} is not a length"))?;
             if n > 100_000 {
                 return Err("length over 100000".into());
             }
@@ -137,7 +135,10 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 2 + 8 + 1 + 3);
         assert!(a[2..10].bytes().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a, expand_template("k={{hex 8}}-{{digit 3}}", "r", 1).expect("expands"));
+        assert_ne!(
+            a,
+            expand_template("k={{hex 8}}-{{digit 3}}", "r", 1).expect("expands")
+        );
     }
 
     #[test]

@@ -14,8 +14,10 @@ pub enum Validator {
 }
 
 impl Validator {
-    pub const ALL: &'static [(&'static str, Validator)] =
-        &[("github-crc32", Validator::GithubCrc32), ("jwt", Validator::Jwt)];
+    pub const ALL: &'static [(&'static str, Validator)] = &[
+        ("github-crc32", Validator::GithubCrc32),
+        ("jwt", Validator::Jwt),
+    ];
 
     pub fn parse(name: &str) -> Result<Validator, String> {
         Self::ALL
@@ -73,7 +75,8 @@ fn decode_json_object(segment: &[u8]) -> Option<serde_json::Map<String, serde_js
 
 fn jwt(secret: &[u8]) -> bool {
     let mut parts = secret.split(|&b| b == b'.');
-    let (Some(h), Some(p), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
@@ -97,7 +100,11 @@ mod tests {
     #[test]
     fn crc32_rejects_a_changed_character() {
         let body = b"abcdefghijklmnopqrstuvwxyz0123";
-        let good = format!("ghp_{}{}", std::str::from_utf8(body).unwrap_or(""), base62_crc32(body));
+        let good = format!(
+            "ghp_{}{}",
+            std::str::from_utf8(body).unwrap_or(""),
+            base62_crc32(body)
+        );
         assert!(Validator::GithubCrc32.check(good.as_bytes()));
         let mut bad = good.into_bytes();
         bad[10] = if bad[10] == b'A' { b'B' } else { b'A' };
@@ -115,7 +122,9 @@ mod tests {
         assert!(Validator::Jwt.check(good.as_bytes()));
         let none = b64.encode(br#"{"alg":"none"}"#);
         assert!(!Validator::Jwt.check(format!("{none}.{p}.abcdefghijklmnopqrstuvwxyz").as_bytes()));
-        assert!(!Validator::Jwt.check(format!("{h}.bm90IGpzb24.abcdefghijklmnopqrstuvwxyz").as_bytes()));
+        assert!(
+            !Validator::Jwt.check(format!("{h}.bm90IGpzb24.abcdefghijklmnopqrstuvwxyz").as_bytes())
+        );
         assert!(!Validator::Jwt.check(b"eyJ.eyJ.x"));
     }
 

@@ -14,7 +14,9 @@ mod tests {
     fn nul_early_means_binary() {
         assert!(is_binary(b"\x89PNG\r\n\x1a\n\0\0\0"));
         assert!(!is_binary(b"plain text\n"));
-        assert!(!is_binary(b"caf\xc3\xa9 \xff\xfe invalid utf-8 is still text"));
+        assert!(!is_binary(
+            b"caf\xc3\xa9 \xff\xfe invalid utf-8 is still text"
+        ));
         let mut late = vec![b'a'; 9000];
         late[8500] = 0;
         assert!(!is_binary(&late));

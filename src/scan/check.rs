@@ -51,7 +51,12 @@ pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
             detail,
         };
         if let Err(e) = rule.compiled() {
-            failures.push(fail(CheckKind::Compile, 0, rule.spec.regex.clone(), e.to_string()));
+            failures.push(fail(
+                CheckKind::Compile,
+                0,
+                rule.spec.regex.clone(),
+                e.to_string(),
+            ));
             continue;
         }
         if rule.spec.examples.len() < MIN_EXAMPLES || rule.spec.negative.len() < MIN_EXAMPLES {
@@ -73,7 +78,11 @@ pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
             .map(|e| (true, e))
             .chain(rule.spec.negative.iter().map(|e| (false, e)));
         for (i, (positive, template)) in cases.enumerate() {
-            let index = if positive { i } else { i - rule.spec.examples.len() };
+            let index = if positive {
+                i
+            } else {
+                i - rule.spec.examples.len()
+            };
             let text = match expand_template(template, rule.id(), i) {
                 Ok(t) => t,
                 Err(e) => {
@@ -86,10 +95,18 @@ pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
                 .scan(text.as_bytes())
                 .iter()
                 .filter(|m| m.rule == ri)
-                .map(|m| String::from_utf8_lossy(&text.as_bytes()[m.secret_start..m.secret_end]).into_owned())
+                .map(|m| {
+                    String::from_utf8_lossy(&text.as_bytes()[m.secret_start..m.secret_end])
+                        .into_owned()
+                })
                 .collect();
             if positive && found.is_empty() {
-                failures.push(fail(CheckKind::Missed, index, text, "expected a finding, got none".into()));
+                failures.push(fail(
+                    CheckKind::Missed,
+                    index,
+                    text,
+                    "expected a finding, got none".into(),
+                ));
             } else if !positive && !found.is_empty() {
                 failures.push(fail(
                     CheckKind::FalsePositive,

@@ -34,7 +34,11 @@ const MARKER_REACH: usize = 4096;
 
 /// Inline markers that suppress a finding on their line; users of other scanners already have the
 /// last two in their code.
-pub const INLINE_MARKERS: &[&str] = &["keyhound:allow", "gitleaks:allow", "pragma: allowlist secret"];
+pub const INLINE_MARKERS: &[&str] = &[
+    "keyhound:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -64,7 +68,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("rules", &self.rules.len()).finish()
+        f.debug_struct("Engine")
+            .field("rules", &self.rules.len())
+            .finish()
     }
 }
 
@@ -184,8 +190,14 @@ impl<'e> Scanner<'e> {
             let Some(m) = compiled.regex.captures_read_at(locs, hay, at) else {
                 break;
             };
-            let (ss, se) = locs.get(compiled.secret_group).unwrap_or((m.start(), m.end()));
-            at = if m.end() > m.start() { m.end() } else { m.end() + 1 };
+            let (ss, se) = locs
+                .get(compiled.secret_group)
+                .unwrap_or((m.start(), m.end()));
+            at = if m.end() > m.start() {
+                m.end()
+            } else {
+                m.end() + 1
+            };
             if accept(rule, compiled, data, ss, se, &mut self.lower)
                 && !has_marker(&self.engine.markers, data, m.start(), m.end())
             {
@@ -213,9 +225,11 @@ impl<'e> Scanner<'e> {
         }
         let specific = |m: &Match| {
             let s = &data[m.secret_start..m.secret_end];
-            rules[m.rule].spec.keywords.iter().any(|k| {
-                s.len() >= k.len() && s[..k.len()].eq_ignore_ascii_case(k.as_bytes())
-            })
+            rules[m.rule]
+                .spec
+                .keywords
+                .iter()
+                .any(|k| s.len() >= k.len() && s[..k.len()].eq_ignore_ascii_case(k.as_bytes()))
         };
         let n = self.matches.len();
         let mut keep = vec![true; n];
@@ -248,7 +262,10 @@ impl<'e> Scanner<'e> {
 
 fn window(data: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usize) {
     if multiline {
-        return (start.saturating_sub(MULTI_BACK), (end + MULTI_FWD).min(data.len()));
+        return (
+            start.saturating_sub(MULTI_BACK),
+            (end + MULTI_FWD).min(data.len()),
+        );
     }
     let lo = start.saturating_sub(LINE_BACK);
     let ws = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |i| lo + i + 1);
@@ -349,12 +366,19 @@ mod tests {
 
     #[test]
     fn finds_a_keyword_rule_and_reports_the_secret_span() {
-        let e = engine(vec![rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{12})\b")]);
+        let e = engine(vec![rule(
+            "t",
+            &["tok_"],
+            r"\b(?P<secret>tok_[a-z0-9]{12})\b",
+        )]);
         let mut s = e.scanner();
         let data = b"a = 1\nkey = \"tok_ab12cd34ef56\"\n";
         let m = s.scan(data).to_vec();
         assert_eq!(m.len(), 1);
-        assert_eq!(&data[m[0].secret_start..m[0].secret_end], b"tok_ab12cd34ef56");
+        assert_eq!(
+            &data[m[0].secret_start..m[0].secret_end],
+            b"tok_ab12cd34ef56"
+        );
     }
 
     #[test]
@@ -400,7 +424,11 @@ mod tests {
     #[test]
     fn a_specific_prefix_rule_wins_over_a_context_rule_on_the_same_secret() {
         let e = engine(vec![
-            rule("generic", &["token"], r#"token\s*=\s*"(?P<secret>[^"]{8,})""#),
+            rule(
+                "generic",
+                &["token"],
+                r#"token\s*=\s*"(?P<secret>[^"]{8,})""#,
+            ),
             rule("tok", &["tok_"], r"(?P<secret>tok_[a-z0-9]{8})"),
         ]);
         let mut s = e.scanner();
@@ -426,7 +454,11 @@ mod tests {
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let e = engine(vec![rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{8})\b")]);
+        let e = engine(vec![rule(
+            "t",
+            &["tok_"],
+            r"\b(?P<secret>tok_[a-z0-9]{8})\b",
+        )]);
         let mut s = e.scanner();
         for data in [
             &b""[..],
@@ -443,7 +475,11 @@ mod tests {
 
     #[test]
     fn a_match_at_the_window_edge_of_a_long_line_is_found() {
-        let e = engine(vec![rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{8})\b")]);
+        let e = engine(vec![rule(
+            "t",
+            &["tok_"],
+            r"\b(?P<secret>tok_[a-z0-9]{8})\b",
+        )]);
         let mut s = e.scanner();
         let mut data = "a".repeat(5000).into_bytes();
         data.extend_from_slice(b" tok_ab12cd34 ");

@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn random_values_are_not_placeholders() {
         let mut s = Vec::new();
-        for p in [&b"ghp_R8fK2mQz7LwXc9Vt3NbYp1HsJd6GeUa0Io4T"[..], b"q9$Lm2!vR7zP"] {
+        for p in [
+            &b"ghp_R8fK2mQz7LwXc9Vt3NbYp1HsJd6GeUa0Io4T"[..],
+            b"q9$Lm2!vR7zP",
+        ] {
             assert!(!is_placeholder(p, &mut s), "{}", String::from_utf8_lossy(p));
         }
     }

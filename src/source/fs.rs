@@ -106,22 +106,20 @@ where
         };
         match entry {
             Err(e) => (self.visit)(state, Event::Error(walk_error(e))),
-            Ok(entry) => {
-                match read_entry(&entry, self.max, &mut self.buf) {
-                    ReadOutcome::Dir => {}
-                    ReadOutcome::Other(ev) => (self.visit)(state, ev),
-                    ReadOutcome::Bytes => {
-                        let path = display_path(entry.path());
-                        (self.visit)(
-                            state,
-                            Event::Blob(Blob {
-                                bytes: &self.buf,
-                                path: &path,
-                            }),
-                        );
-                    }
+            Ok(entry) => match read_entry(&entry, self.max, &mut self.buf) {
+                ReadOutcome::Dir => {}
+                ReadOutcome::Other(ev) => (self.visit)(state, ev),
+                ReadOutcome::Bytes => {
+                    let path = display_path(entry.path());
+                    (self.visit)(
+                        state,
+                        Event::Blob(Blob {
+                            bytes: &self.buf,
+                            path: &path,
+                        }),
+                    );
                 }
-            }
+            },
         }
         WalkState::Continue
     }
@@ -161,7 +159,12 @@ fn read_entry(entry: &DirEntry, max: u64, buf: &mut Vec<u8>) -> ReadOutcome {
             reason: Skip::Special,
         });
     }
-    let io_err = |source| ReadOutcome::Other(Event::Error(Error::Io { path: display_path(path), source }));
+    let io_err = |source| {
+        ReadOutcome::Other(Event::Error(Error::Io {
+            path: display_path(path),
+            source,
+        }))
+    };
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => return io_err(e),
@@ -189,7 +192,9 @@ fn walk_error(e: ignore::Error) -> Error {
     fn inner(e: &ignore::Error) -> (Option<&Path>, String) {
         match e {
             ignore::Error::WithPath { path, err } => (Some(path), inner(err).1),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => inner(err),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                inner(err)
+            }
             ignore::Error::Io(io) => (None, io_message(io)),
             ignore::Error::Loop { child, .. } => (Some(child), "symbolic link loop".to_string()),
             other => (None, other.to_string()),
@@ -227,10 +232,13 @@ pub fn display_path(p: &Path) -> String {
 /// Reads all of standard input (or any reader) into `buf`.
 pub fn read_stdin(mut input: impl Read, buf: &mut Vec<u8>) -> Result<(), Error> {
     buf.clear();
-    input.read_to_end(buf).map(|_| ()).map_err(|source| Error::Io {
-        path: "<stdin>".to_string(),
-        source,
-    })
+    input
+        .read_to_end(buf)
+        .map(|_| ())
+        .map_err(|source| Error::Io {
+            path: "<stdin>".to_string(),
+            source,
+        })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! run. This module knows nothing of rules, matching or reports.
 
 pub mod fs;
+pub mod lines;
 
 use std::io;
 

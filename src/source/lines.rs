@@ -1,0 +1,103 @@
+//! Which lines of a new version of a file a change added: the diff modes (`staged`, `range`)
+//! report a secret only where the change adds it. Line diffs use imara-diff's histogram algorithm
+//! (the one git uses by default for `--histogram`; linear in practice, bounded on pathological
+//! input).
+
+use imara_diff::{Algorithm, Diff, InternedInput};
+
+/// Set of 1-based line numbers of the new side that were added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineSet {
+    /// Every line (a new file).
+    All,
+    /// Bit i set: line i+1 was added.
+    Some(Vec<u64>),
+}
+
+impl LineSet {
+    pub fn contains(&self, line: u32) -> bool {
+        match self {
+            LineSet::All => true,
+            LineSet::Some(bits) => {
+                let i = line.saturating_sub(1) as usize;
+                line > 0 && bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+            }
+        }
+    }
+
+    /// True when any line in `first..=last` was added.
+    pub fn any_in(&self, first: u32, last: u32) -> bool {
+        (first..=last.max(first)).any(|l| self.contains(l))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            LineSet::All => false,
+            LineSet::Some(bits) => bits.iter().all(|&w| w == 0),
+        }
+    }
+}
+
+/// The lines of `new` that are not in `old` (by line diff).
+pub fn added_lines(old: &[u8], new: &[u8]) -> LineSet {
+    if old.is_empty() {
+        return LineSet::All;
+    }
+    let input = InternedInput::new(old, new);
+    let diff = Diff::compute(Algorithm::Histogram, &input);
+    let n = input.after.len();
+    let mut bits = vec![0u64; n.div_ceil(64)];
+    for i in 0..n {
+        if diff.is_added(i as u32) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    LineSet::Some(bits)
+}
+
+/// Lines added relative to every one of `parents` (a merge adds only what none of its parents
+/// had). With no parents, everything is added.
+pub fn added_against_all(parents: &[&[u8]], new: &[u8]) -> LineSet {
+    let mut acc: Option<LineSet> = None;
+    for p in parents {
+        let s = added_lines(p, new);
+        acc = Some(match (acc, s) {
+            (None, s) => s,
+            (Some(LineSet::All), s) | (Some(s), LineSet::All) => s,
+            (Some(LineSet::Some(a)), LineSet::Some(b)) => {
+                LineSet::Some(a.iter().zip(&b).map(|(x, y)| x & y).collect())
+            }
+        });
+    }
+    acc.unwrap_or(LineSet::All)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_lines_are_the_new_ones_only() {
+        let old = b"a\nb\nc\n";
+        let new = b"a\nb\nSECRET\nc\nd\n";
+        let s = added_lines(old, new);
+        assert!(!s.contains(1) && !s.contains(2) && s.contains(3) && !s.contains(4) && s.contains(5));
+        assert!(!s.contains(0) && !s.contains(99));
+        assert!(s.any_in(2, 3) && !s.any_in(1, 2));
+    }
+
+    #[test]
+    fn a_new_file_is_all_added_and_an_unchanged_one_none() {
+        assert_eq!(added_lines(b"", b"x\n"), LineSet::All);
+        assert!(added_lines(b"x\ny\n", b"x\ny\n").is_empty());
+    }
+
+    #[test]
+    fn a_merge_adds_only_what_no_parent_had() {
+        let p1 = b"a\nfrom-one\n";
+        let p2 = b"a\nfrom-two\n";
+        let merged = b"a\nfrom-one\nfrom-two\nmerge-only\n";
+        let s = added_against_all(&[p1, p2], merged);
+        assert!(!s.contains(2) && !s.contains(3) && s.contains(4));
+    }
+}

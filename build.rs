@@ -1,12 +1,62 @@
-//! Embeds every `rules/*.yml` file into the binary: writes `$OUT_DIR/builtin_rules.rs`, a sorted
-//! list of `(file name, contents)` pairs, and tells cargo to rebuild when a rule file changes.
+//! Compiles the built-in rule files into the binary: parses every `rules/*.yml` at build time
+//! (with the same schema as custom rules, `src/rules/spec.rs`) and writes
+//! `$OUT_DIR/builtin_rules.rs`, which builds the `RuleSpec`s directly. Parsing YAML at run time
+//! cost several milliseconds per start, which `keyhound staged` cannot afford; a broken rule file
+//! now fails the build, naming the file, line and column.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[allow(dead_code)]
+#[path = "src/rules/spec.rs"]
+mod spec;
+
+fn lit(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn strings(v: &[String]) -> String {
+    let items: Vec<String> = v.iter().map(|s| format!("s({})", lit(s))).collect();
+    format!("vec![{}]", items.join(", "))
+}
+
+fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
+    let opt_str = |o: &Option<String>| match o {
+        Some(v) => format!("Some(s({}))", lit(v)),
+        None => "None".to_string(),
+    };
+    let _ = write!(
+        out,
+        "        ({file:?}, RuleSpec {{ id: s({}), name: s({}), description: s({}), keywords: {}, \
+         regex: s({}), entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
+         allowlist: AllowlistSpec {{ regexes: {}, stopwords: {} }}, remediation: s({}), \
+         references: {}, examples: {}, negative: {} }}),\n",
+        lit(&r.id),
+        lit(&r.name),
+        lit(&r.description),
+        strings(&r.keywords),
+        lit(&r.regex),
+        match r.entropy {
+            Some(e) => format!("Some({e:?}_f64)"),
+            None => "None".into(),
+        },
+        opt_str(&r.validator),
+        r.multiline,
+        r.fallback,
+        r.severity,
+        strings(&r.allowlist.regexes),
+        strings(&r.allowlist.stopwords),
+        lit(&r.remediation),
+        strings(&r.references),
+        strings(&r.examples),
+        strings(&r.negative),
+    );
+}
+
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
+    println!("cargo:rerun-if-changed=src/rules/spec.rs");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("rules/ folder is part of the package")
         .filter_map(Result::ok)
@@ -14,18 +64,34 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "yml"))
         .collect();
     files.sort();
-    let mut out = String::from("pub(crate) static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every built-in rule as (file name, spec), generated from rules/*.yml by build.rs.\n\
+         pub(crate) fn builtin_specs() -> Vec<(&'static str, RuleSpec)> {\n    \
+         fn s(x: &str) -> String { x.to_string() }\n    vec![\n",
+    );
+    let mut sources = String::from("pub(crate) static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-        writeln!(
-            out,
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("rules/{name}: {e}"));
+        let parsed: spec::RuleFileSpec =
+            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("rules/{name}: {e}"));
+        for r in &parsed.rules {
+            emit(&mut out, &name, r);
+        }
+        let _ = writeln!(
+            sources,
             "    ({name:?}, include_str!({:?})),",
             path.display().to_string()
-        )
-        .ok();
+        );
     }
-    out.push_str("];\n");
+    out.push_str("    ]\n}\n");
+    sources.push_str("];\n");
+    out.push_str(&sources);
     let dest =
         Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_rules.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");

@@ -46,11 +46,19 @@ fn corpus(size: usize) -> Vec<u8> {
     let mut next_key = 64 * 1024;
     while out.len() < size {
         let line = LINES[(i * 7 + i / 3) % LINES.len()];
-        out.extend_from_slice(expand_template(line, "bench", i).unwrap_or_default().as_bytes());
+        out.extend_from_slice(
+            expand_template(line, "bench", i)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         out.push(b'\n');
         if out.len() >= next_key {
             let k = KEYS[i % KEYS.len()];
-            out.extend_from_slice(expand_template(k, "bench-key", i).unwrap_or_default().as_bytes());
+            out.extend_from_slice(
+                expand_template(k, "bench-key", i)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
             out.push(b'\n');
             next_key += 64 * 1024;
         }
@@ -65,9 +73,15 @@ fn engine_throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Bytes(data.len() as u64));
     group.sample_size(20);
-    group.bench_function(format!("source-like text, {} rules", engine.rules().len()), |b| {
-        let mut scanner = engine.scanner();
-        b.iter(|| black_box(scanner.scan(black_box(&data)).len()))
+    group.bench_function(
+        format!("source-like text, {} rules", engine.rules().len()),
+        |b| {
+            let mut scanner = engine.scanner();
+            b.iter(|| black_box(scanner.scan(black_box(&data)).len()))
+        },
+    );
+    group.bench_function("prefilter only", |b| {
+        b.iter(|| black_box(engine.keyword_hits(black_box(&data))))
     });
     group.finish();
 }

@@ -4,14 +4,16 @@
 //! touches three files pays for the rules those files trigger, not for all of them.
 //! This module knows nothing of sources or reports.
 
+mod spec;
 mod template;
 mod validate;
 
+pub use spec::{AllowlistSpec, RuleFileSpec, RuleSpec, Severity};
 pub use template::expand_template;
 pub use validate::Validator;
 
 use regex::bytes::{Regex, RegexBuilder};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::sync::{Arc, OnceLock};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -36,78 +38,6 @@ pub enum LoadError {
         id: String,
         other: String,
     },
-}
-
-/// How bad a leak of this credential is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    High,
-    Medium,
-    Low,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-}
-
-fn default_severity() -> Severity {
-    Severity::High
-}
-
-/// A rule file: `rules: [...]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleFileSpec {
-    pub rules: Vec<RuleSpec>,
-}
-
-/// A rule as written. See `rules/README.md` for the meaning of each field.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleSpec {
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    pub keywords: Vec<String>,
-    pub regex: String,
-    #[serde(default)]
-    pub entropy: Option<f64>,
-    #[serde(default)]
-    pub validator: Option<String>,
-    #[serde(default)]
-    pub multiline: bool,
-    #[serde(default = "default_severity")]
-    pub severity: Severity,
-    #[serde(default)]
-    pub allowlist: AllowlistSpec,
-    #[serde(default)]
-    pub remediation: String,
-    #[serde(default)]
-    pub references: Vec<String>,
-    #[serde(default)]
-    pub examples: Vec<String>,
-    #[serde(default)]
-    pub negative: Vec<String>,
-}
-
-/// A rule's own allowlist, tested against the secret.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct AllowlistSpec {
-    #[serde(default)]
-    pub regexes: Vec<String>,
-    #[serde(default)]
-    pub stopwords: Vec<String>,
 }
 
 /// What reports need to know about a rule; shared by every finding of that rule.
@@ -282,13 +212,12 @@ pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
     BUILTIN_RULE_FILES
 }
 
-/// Every built-in rule, checked and sorted by id. Regexes are compiled lazily.
+/// Every built-in rule, checked and sorted by id. The YAML was parsed at build time; regexes are
+/// compiled lazily.
 pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
     let mut rules = Vec::new();
-    for (file, text) in builtin_files() {
-        for spec in parse_rule_file(file, text)? {
-            rules.push(Rule::new(spec, file)?);
-        }
+    for (file, spec) in builtin_specs() {
+        rules.push(Rule::new(spec, file)?);
     }
     check_unique(&rules)?;
     rules.sort_by(|a, b| a.id().cmp(b.id()));
@@ -341,6 +270,7 @@ mod tests {
             entropy: None,
             validator: None,
             multiline: false,
+            fallback: false,
             severity: Severity::Low,
             allowlist: AllowlistSpec::default(),
             remediation: String::new(),

@@ -117,6 +117,11 @@ impl Engine {
         &self.rules
     }
 
+    /// Number of keyword hits in `data` (the prefilter alone; for benchmarks).
+    pub fn keyword_hits(&self, data: &[u8]) -> usize {
+        self.keywords.find_overlapping_iter(data).count()
+    }
+
     pub fn scanner(&self) -> Scanner<'_> {
         Scanner {
             engine: self,
@@ -172,7 +177,7 @@ impl<'e> Scanner<'e> {
         }
         active.clear();
         self.active = active;
-        self.resolve_overlaps(data);
+        self.resolve_overlaps();
         &self.matches
     }
 
@@ -212,10 +217,10 @@ impl<'e> Scanner<'e> {
         }
     }
 
-    /// Sorts matches and, where the secrets of several rules overlap, keeps the rules whose
-    /// secret starts with one of their own keywords (a provider prefix) over context rules such
-    /// as the generic assignment rule; of identical spans only one finding per rule remains.
-    fn resolve_overlaps(&mut self, data: &[u8]) {
+    /// Sorts matches and, where the secrets of several rules overlap, drops the fallback rules'
+    /// (generic assignments, JWTs, URLs) in favour of the provider rules; of identical spans only
+    /// one finding per rule remains.
+    fn resolve_overlaps(&mut self) {
         let rules = &self.engine.rules;
         self.matches
             .sort_unstable_by_key(|m| (m.secret_start, m.secret_end, m.rule));
@@ -223,14 +228,6 @@ impl<'e> Scanner<'e> {
         if self.matches.len() < 2 {
             return;
         }
-        let specific = |m: &Match| {
-            let s = &data[m.secret_start..m.secret_end];
-            rules[m.rule]
-                .spec
-                .keywords
-                .iter()
-                .any(|k| s.len() >= k.len() && s[..k.len()].eq_ignore_ascii_case(k.as_bytes()))
-        };
         let n = self.matches.len();
         let mut keep = vec![true; n];
         let mut i = 0;
@@ -242,12 +239,10 @@ impl<'e> Scanner<'e> {
                 end = end.max(self.matches[j].secret_end);
                 j += 1;
             }
-            if j - i > 1 {
-                let group = &self.matches[i..j];
-                if group.iter().any(specific) {
-                    for (k, m) in group.iter().enumerate() {
-                        keep[i + k] = specific(m);
-                    }
+            let group = &self.matches[i..j];
+            if group.len() > 1 && group.iter().any(|m| !rules[m.rule].spec.fallback) {
+                for (k, m) in group.iter().enumerate() {
+                    keep[i + k] = !rules[m.rule].spec.fallback;
                 }
             }
             i = j;
@@ -345,6 +340,7 @@ mod tests {
             entropy: None,
             validator: None,
             multiline: false,
+            fallback: false,
             severity: Severity::High,
             allowlist: AllowlistSpec::default(),
             remediation: String::new(),
@@ -422,13 +418,15 @@ mod tests {
     }
 
     #[test]
-    fn a_specific_prefix_rule_wins_over_a_context_rule_on_the_same_secret() {
+    fn a_provider_rule_wins_over_a_fallback_rule_on_the_same_secret() {
+        let mut generic = rule(
+            "generic",
+            &["token"],
+            r#"token\s*=\s*"(?P<secret>[^"]{8,})""#,
+        );
+        generic.fallback = true;
         let e = engine(vec![
-            rule(
-                "generic",
-                &["token"],
-                r#"token\s*=\s*"(?P<secret>[^"]{8,})""#,
-            ),
+            generic,
             rule("tok", &["tok_"], r"(?P<secret>tok_[a-z0-9]{8})"),
         ]);
         let mut s = e.scanner();

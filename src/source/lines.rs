@@ -81,7 +81,9 @@ mod tests {
         let old = b"a\nb\nc\n";
         let new = b"a\nb\nSECRET\nc\nd\n";
         let s = added_lines(old, new);
-        assert!(!s.contains(1) && !s.contains(2) && s.contains(3) && !s.contains(4) && s.contains(5));
+        assert!(
+            !s.contains(1) && !s.contains(2) && s.contains(3) && !s.contains(4) && s.contains(5)
+        );
         assert!(!s.contains(0) && !s.contains(99));
         assert!(s.any_in(2, 3) && !s.any_in(1, 2));
     }

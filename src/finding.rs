@@ -16,6 +16,10 @@ pub struct Finding {
     pub location: Location,
     /// Every other place the same secret of the same rule occurs, sorted.
     pub also_at: Vec<Location>,
+    /// Git history: whether HEAD still holds the secret.
+    pub present_at_head: Option<bool>,
+    /// Git sources: the blob the secret was found in.
+    pub blob: Option<crate::source::BlobId>,
 }
 
 impl Finding {

@@ -1,13 +1,18 @@
 //! The one place the layers meet: a `Plan` names a source and an engine; `run` feeds the source's
-//! blobs to per-worker scanners in parallel, turns matches into findings, groups and sorts them.
+//! blobs to per-worker scanners in parallel, turns matches into findings (keeping, in the diff
+//! modes, only secrets on added lines), places history findings at the commit that introduced
+//! them, then groups and sorts.
 
 use crate::finding::Finding;
 use crate::fingerprint::fingerprint;
 use crate::location::{Location, Locator};
 use crate::report::Summary;
-use crate::scan::{Engine, Scanner, is_binary};
+use crate::scan::{Engine, Match, Scanner, is_binary};
 use crate::secret::Secret;
-use crate::source::{self, Event, fs::DirOptions};
+use crate::source::git::{self, HistoryOptions, RangeOptions, Repo, StagedOptions};
+use crate::source::{self, Blob, BlobId, Event, fs::DirOptions};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// What to scan.
@@ -17,6 +22,22 @@ pub enum SourcePlan {
     /// Standard input, reported under `label`.
     Stdin {
         label: String,
+    },
+    /// The index against HEAD (pre-commit).
+    Staged {
+        repo: PathBuf,
+        opts: StagedOptions,
+    },
+    /// The commits of a revision range (CI).
+    Range {
+        repo: PathBuf,
+        opts: RangeOptions,
+    },
+    /// Every blob in the repository (audit).
+    History {
+        repo: PathBuf,
+        opts: HistoryOptions,
+        include_unreachable: bool,
     },
 }
 
@@ -46,6 +67,13 @@ impl std::fmt::Display for ItemError {
     }
 }
 
+/// A problem that stops the run before it produces anything.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Git(#[from] git::Error),
+}
+
 /// Everything a run produced.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -59,22 +87,29 @@ pub struct Outcome {
 struct Worker<'e> {
     scanner: Scanner<'e>,
     out: Outcome,
+    collect_skips: bool,
+    /// Range mode: matches by blob, so a blob touched by many commits is scanned once.
+    cache: HashMap<BlobId, Vec<Match>>,
+    matches: Vec<Match>,
 }
 
 impl<'e> Worker<'e> {
-    fn new(engine: &'e Engine) -> Self {
+    fn new(engine: &'e Engine, collect_skips: bool) -> Self {
         Worker {
             scanner: engine.scanner(),
             out: Outcome::default(),
+            collect_skips,
+            cache: HashMap::new(),
+            matches: Vec::new(),
         }
     }
 
-    fn handle(&mut self, ev: Event<'_>, collect_skips: bool) {
+    fn handle(&mut self, ev: Event<'_>) {
         match ev {
-            Event::Blob(b) => self.blob(b.bytes, b.path, collect_skips),
+            Event::Blob(b) => self.blob(&b),
             Event::Skipped { path, reason } => {
                 self.out.summary.skipped += 1;
-                if collect_skips {
+                if self.collect_skips {
                     self.out.skipped.push((path, reason.to_string()));
                 }
             }
@@ -93,63 +128,118 @@ impl<'e> Worker<'e> {
         });
     }
 
-    fn blob(&mut self, bytes: &[u8], path: &str, collect_skips: bool) {
+    fn blob(&mut self, b: &Blob<'_>) {
+        let bytes = b.bytes;
         if is_binary(bytes) {
             self.out.summary.skipped += 1;
-            if collect_skips {
-                self.out
-                    .skipped
-                    .push((path.to_string(), "skipped: binary".into()));
+            if self.collect_skips {
+                let what = match (b.path, b.id) {
+                    ("", Some(id)) => format!("blob {}", hex(&id)),
+                    _ => b.path.to_string(),
+                };
+                self.out.skipped.push((what, "skipped: binary".into()));
             }
             return;
         }
         self.out.summary.files += 1;
         self.out.summary.bytes += bytes.len() as u64;
         let engine = self.scanner.engine();
-        let matches = self.scanner.scan(bytes);
-        if matches.is_empty() {
+        self.matches.clear();
+        match b.id.filter(|_| b.commit.is_some()) {
+            Some(id) => {
+                if let Some(m) = self.cache.get(&id) {
+                    self.matches.extend_from_slice(m);
+                } else {
+                    let m = self.scanner.scan(bytes).to_vec();
+                    self.matches.extend_from_slice(&m);
+                    self.cache.insert(id, m);
+                }
+            }
+            None => self.matches.extend_from_slice(self.scanner.scan(bytes)),
+        }
+        if self.matches.is_empty() {
             return;
         }
         let mut locator = Locator::new(bytes);
-        for m in matches {
+        for m in &self.matches {
             let rule = &engine.rules()[m.rule];
             let raw = &bytes[m.secret_start..m.secret_end];
             let start = locator.position(m.secret_start);
             let end = locator.position(m.secret_end);
+            if let Some(added) = b.added
+                && !added.any_in(start.line, end.line)
+            {
+                continue;
+            }
             self.out.findings.push(Finding {
                 rule: rule.info.clone(),
                 secret: Secret::new(raw, &rule.spec.keywords),
                 fingerprint: fingerprint(rule.id(), raw),
                 location: Location {
-                    path: path.to_string(),
+                    path: b.path.to_string(),
                     start,
                     end,
-                    commit: None,
+                    commit: b.commit.cloned(),
                 },
                 also_at: Vec::new(),
+                present_at_head: None,
+                blob: b.id,
             });
         }
     }
 }
 
-/// Runs the plan. Never fails as a whole: per-item problems are in `Outcome::errors`.
-pub fn run(plan: &Plan) -> Outcome {
+fn hex(id: &BlobId) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn open(repo: &std::path::Path) -> Result<Repo, Error> {
+    Ok(Repo::discover(repo)?)
+}
+
+/// Runs the plan. Per-item problems are in `Outcome::errors`; only an unusable source (not a
+/// repository, a bad range) fails the whole run.
+pub fn run(plan: &Plan) -> Result<Outcome, Error> {
     let started = Instant::now();
     let engine = &plan.engine;
     let collect = plan.collect_skips;
     let mut outcome = Outcome::default();
+    let mut history_repo = None;
+    let mut include_unreachable = false;
     let workers: Vec<Worker<'_>> = match &plan.source {
-        SourcePlan::Dir(opts) => {
-            source::fs::walk(opts, || Worker::new(engine), |w, ev| w.handle(ev, collect))
-        }
+        SourcePlan::Dir(opts) => source::fs::walk(opts, || Worker::new(engine, collect), |w, ev| w.handle(ev)),
         SourcePlan::Stdin { label } => {
-            let mut w = Worker::new(engine);
+            let mut w = Worker::new(engine, collect);
             let mut buf = Vec::new();
             match source::fs::read_stdin(std::io::stdin().lock(), &mut buf) {
-                Ok(()) => w.blob(&buf, label, collect),
+                Ok(()) => w.blob(&Blob::file(&buf, label)),
                 Err(e) => w.error(&e),
             }
             vec![w]
+        }
+        SourcePlan::Staged { repo, opts } => {
+            let repo = open(repo)?;
+            let mut w = Worker::new(engine, collect);
+            git::staged::scan(&repo, opts, |ev| w.handle(ev))?;
+            vec![w]
+        }
+        SourcePlan::Range { repo, opts } => {
+            let repo = open(repo)?;
+            let mut w = Worker::new(engine, collect);
+            let stats = git::range::scan(&repo, opts, |ev| w.handle(ev))?;
+            outcome.summary.commits = Some(stats.commits);
+            vec![w]
+        }
+        SourcePlan::History {
+            repo,
+            opts,
+            include_unreachable: inc,
+        } => {
+            let repo = open(repo)?;
+            include_unreachable = *inc;
+            let (workers, _) = git::history::scan(&repo, opts, || Worker::new(engine, collect), |w, ev| w.handle(ev))?;
+            history_repo = Some(repo);
+            workers
         }
     };
     for w in workers {
@@ -161,12 +251,41 @@ pub fn run(plan: &Plan) -> Outcome {
         outcome.summary.bytes += o.summary.bytes;
         outcome.summary.skipped += o.summary.skipped;
     }
+    if let Some(repo) = &history_repo {
+        place_history_findings(repo, &mut outcome.findings, include_unreachable)?;
+    }
     outcome.findings = crate::filter::group(outcome.findings);
     outcome.errors.sort();
+    outcome.errors.dedup();
     outcome.skipped.sort();
     outcome.summary.findings = outcome.findings.len();
     outcome.summary.errors = outcome.errors.len();
     outcome.summary.rules = engine.rules().len();
     outcome.summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    outcome
+    Ok(outcome)
+}
+
+/// History findings come from blobs without a path: give each the commit and path that first
+/// introduced its blob. Blobs no ref reaches are dropped unless `include_unreachable`.
+fn place_history_findings(repo: &Repo, findings: &mut Vec<Finding>, include_unreachable: bool) -> Result<(), Error> {
+    let wanted: HashSet<BlobId> = findings.iter().filter_map(|f| f.blob).collect();
+    let places = git::history::provenance(repo, &wanted)?;
+    findings.retain_mut(|f| {
+        let Some(id) = f.blob else { return true };
+        match places.get(&id) {
+            Some(p) => {
+                f.location.path = p.path.clone();
+                f.location.commit = Some(p.commit.clone());
+                f.present_at_head = Some(p.at_head);
+                true
+            }
+            None if include_unreachable => {
+                f.location.path = format!("(unreachable blob {})", hex(&id));
+                f.present_at_head = Some(false);
+                true
+            }
+            None => false,
+        }
+    });
+    Ok(())
 }

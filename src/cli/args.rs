@@ -32,6 +32,12 @@ pub enum Command {
     Dir(DirArgs),
     /// Scan standard input: `cat app.env | keyhound stdin`
     Stdin(StdinArgs),
+    /// Scan what is staged for the next commit (pre-commit hook): added lines only
+    Staged(StagedArgs),
+    /// Scan git history: every blob of every ref, or the commits of a range with --range (CI)
+    Git(GitArgs),
+    /// Install a git pre-commit hook that runs `keyhound staged`
+    InstallHook(InstallHookArgs),
     /// List, explain and check the detection rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -58,6 +64,46 @@ pub struct StdinArgs {
 
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// The repository (any folder inside its work tree)
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// The repository: a work tree (or a folder inside one) or a bare repository
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Scan only the commits in BASE..TIP, each against its parents, added lines only. A BASE of
+    /// all zeros (a new branch) means the commits no other ref reaches
+    #[arg(long, value_name = "BASE..TIP")]
+    pub range: Option<String>,
+
+    /// Audit: also report secrets in objects no ref reaches (dangling, unreachable)
+    #[arg(long, conflicts_with = "range")]
+    pub include_unreachable: bool,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// The repository (any folder inside its work tree)
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Replace an existing pre-commit hook
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options every scan takes.

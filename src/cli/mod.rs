@@ -3,6 +3,7 @@
 //! `main.rs`.
 
 mod args;
+mod hook;
 mod rules_cmd;
 mod run;
 

@@ -1,12 +1,13 @@
 //! Flags → a resolved `Plan` → run → report → exit status.
 
-use super::args::{Cli, ColorChoice, Command, FormatArg, ScanArgs};
+use super::args::{Cli, ColorChoice, Command, FormatArg, GitArgs, ScanArgs};
 use crate::exit::ExitStatus;
 use crate::pipeline::{self, Outcome, Plan, SourcePlan};
 use crate::report::{Format, Report, human_bytes};
 use crate::rules;
 use crate::scan::Engine;
 use crate::source::fs::DirOptions;
+use crate::source::git::{HistoryOptions, RangeOptions, StagedOptions};
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -53,16 +54,58 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
                 max_file_size: a.scan.max_file_size,
                 threads: threads(&a.scan),
             });
-            scan(source, &a.scan, cli.color, &msgs)
+            scan(source, &a.scan, cli.color, &msgs, Mode::Files)
         }
-        Command::Stdin(a) => scan(
-            SourcePlan::Stdin { label: a.label },
-            &a.scan,
-            cli.color,
-            &msgs,
-        ),
+        Command::Stdin(a) => scan(SourcePlan::Stdin { label: a.label }, &a.scan, cli.color, &msgs, Mode::Files),
+        Command::Staged(a) => {
+            let source = SourcePlan::Staged {
+                repo: a.repo,
+                opts: StagedOptions {
+                    max_file_size: a.scan.max_file_size,
+                },
+            };
+            scan(source, &a.scan, cli.color, &msgs, Mode::Staged)
+        }
+        Command::Git(a) => git(a, cli.color, &msgs),
+        Command::InstallHook(a) => super::hook::install(&a.repo, a.force, &msgs),
         Command::Rules(cmd) => super::rules_cmd::run(cmd, &msgs),
     }
+}
+
+fn git(a: GitArgs, color: ColorChoice, msgs: &Messages) -> Result<ExitStatus> {
+    let (source, mode) = match a.range {
+        Some(range) => (
+            SourcePlan::Range {
+                repo: a.repo,
+                opts: RangeOptions {
+                    range,
+                    max_file_size: a.scan.max_file_size,
+                },
+            },
+            Mode::Range,
+        ),
+        None => (
+            SourcePlan::History {
+                repo: a.repo,
+                opts: HistoryOptions {
+                    max_file_size: a.scan.max_file_size,
+                    threads: threads(&a.scan),
+                },
+                include_unreachable: a.include_unreachable,
+            },
+            Mode::History,
+        ),
+    };
+    scan(source, &a.scan, color, msgs, mode)
+}
+
+/// What kind of scan ran, for the summary's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Files,
+    Staged,
+    Range,
+    History,
 }
 
 fn threads(a: &ScanArgs) -> usize {
@@ -88,12 +131,7 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     }
 }
 
-fn scan(
-    source: SourcePlan,
-    args: &ScanArgs,
-    color: ColorChoice,
-    msgs: &Messages,
-) -> Result<ExitStatus> {
+fn scan(source: SourcePlan, args: &ScanArgs, color: ColorChoice, msgs: &Messages, mode: Mode) -> Result<ExitStatus> {
     let engine = builtin_engine()?;
     let threads = threads(args);
     // the walker runs its own threads; rayon is configured for any parallel stage after it
@@ -106,7 +144,7 @@ fn scan(
         engine,
         collect_skips: msgs.verbose,
     };
-    let outcome = pipeline::run(&plan);
+    let outcome = pipeline::run(&plan)?;
     for (path, why) in &outcome.skipped {
         msgs.detail(format_args!("{path}: {why}"));
     }
@@ -115,7 +153,7 @@ fn scan(
     }
     let status = ExitStatus::of(outcome.findings.len(), outcome.errors.len());
     write_report(&outcome, args, color)?;
-    summarize(&outcome, msgs);
+    summarize(&outcome, msgs, mode);
     Ok(status)
 }
 
@@ -157,10 +195,19 @@ fn write_report(outcome: &Outcome, args: &ScanArgs, color: ColorChoice) -> Resul
     Ok(())
 }
 
-fn summarize(o: &Outcome, msgs: &Messages) {
+fn summarize(o: &Outcome, msgs: &Messages, mode: Mode) {
     let s = &o.summary;
+    let unit = match mode {
+        Mode::Files => "file",
+        Mode::Staged => "staged file",
+        Mode::Range | Mode::History => "blob",
+    };
+    let commits = match s.commits {
+        Some(n) => format!(" from {n} commit{}", if n == 1 { "" } else { "s" }),
+        None => String::new(),
+    };
     let scanned = format!(
-        "scanned {} file{} ({}) in {} ms",
+        "scanned {} {unit}{}{commits} ({}) in {} ms",
         s.files,
         if s.files == 1 { "" } else { "s" },
         human_bytes(s.bytes),
@@ -198,7 +245,18 @@ fn summarize(o: &Outcome, msgs: &Messages) {
             files.len(),
             if files.len() == 1 { "" } else { "s" },
         ));
-        msgs.say("a real secret: revoke and rotate it first (see 'what to do'), then remove it from the code");
+        match mode {
+            Mode::Staged => {
+                msgs.say("commit blocked: remove the secret from the file and `git add` it again (or `git restore --staged <path>` to unstage the file)");
+                msgs.say("if the secret was ever pushed or shared, revoke and rotate it first (see 'what to do'); taking it out of the commit does not un-leak it");
+            }
+            Mode::History => {
+                msgs.say("each secret is shown where it was first committed; revoke and rotate it first (see 'what to do'), removing it from history comes after and does not un-leak it");
+            }
+            Mode::Files | Mode::Range => {
+                msgs.say("a real secret: revoke and rotate it first (see 'what to do'), then remove it from the code");
+            }
+        }
         msgs.say("a false positive: add `keyhound:allow` in a comment on its line; `keyhound rules explain ID` says more");
     }
     if !o.errors.is_empty() {

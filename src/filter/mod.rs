@@ -15,6 +15,10 @@ pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
         match index.get(&key) {
             Some(&i) => {
                 let first = &mut out[i];
+                first.present_at_head = match (first.present_at_head, f.present_at_head) {
+                    (None, None) => None,
+                    (a, b) => Some(a.unwrap_or(false) || b.unwrap_or(false)),
+                };
                 if first.location != f.location && !first.also_at.contains(&f.location) {
                     first.also_at.push(f.location);
                 }
@@ -54,6 +58,8 @@ mod tests {
                 commit: None,
             },
             also_at: vec![],
+            present_at_head: None,
+            blob: None,
         }
     }
 

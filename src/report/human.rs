@@ -80,9 +80,14 @@ impl Reporter for Human {
             )?;
             if let Some(c) = &loc.commit {
                 let short = c.commit.get(..12).unwrap_or(&c.commit);
+                let head = match f.present_at_head {
+                    Some(true) => "; still at HEAD",
+                    Some(false) => "; no longer at HEAD (history only)",
+                    None => "",
+                };
                 writeln!(
                     out,
-                    "{pad}{}commit{:#} {short} by {} <{}> on {}",
+                    "{pad}{}commit{:#} {short} by {} <{}> on {}{head}",
                     st.dim, st.dim, c.author, c.email, c.date
                 )?;
             }

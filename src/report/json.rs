@@ -70,6 +70,10 @@ struct JsonFinding<'a> {
     #[serde(flatten)]
     place: JsonPlace<'a>,
     also_at: Vec<JsonPlace<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    present_at_head: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blob: Option<String>,
     remediation: &'a str,
     references: &'a [String],
 }
@@ -84,6 +88,8 @@ fn finding<'a>(r: &Report<'_>, f: &'a Finding) -> JsonFinding<'a> {
         redacted: !r.show_secrets,
         place: (&f.location).into(),
         also_at: f.also_at.iter().map(Into::into).collect(),
+        present_at_head: f.present_at_head,
+        blob: f.blob.map(|b| b.iter().map(|x| format!("{x:02x}")).collect()),
         remediation: &f.rule.remediation,
         references: &f.rule.references,
     }

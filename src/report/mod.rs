@@ -27,6 +27,9 @@ pub struct Summary {
     pub errors: usize,
     pub rules: usize,
     pub elapsed_ms: u64,
+    /// Range mode: how many commits the range held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<usize>,
 }
 
 /// Everything a report may show.
@@ -140,6 +143,8 @@ pub(crate) mod testdata {
                 fingerprint: crate::fingerprint::fingerprint(&gh.id, secret.as_bytes()),
                 location: at("config/app env.yml", 3, 14, 40),
                 also_at: vec![at("scripts/deploy.sh", 7, 1, 40)],
+                present_at_head: None,
+                blob: None,
             },
             Finding {
                 rule: pw.clone(),
@@ -155,6 +160,8 @@ pub(crate) mod testdata {
                     ..at("src/db.py", 12, 17, 14)
                 },
                 also_at: vec![],
+            present_at_head: None,
+            blob: None,
             },
         ]
     }
@@ -168,6 +175,7 @@ pub(crate) mod testdata {
             errors: 1,
             rules: 100,
             elapsed_ms: 0,
+            commits: None,
         }
     }
 

@@ -111,13 +111,7 @@ where
                 ReadOutcome::Other(ev) => (self.visit)(state, ev),
                 ReadOutcome::Bytes => {
                     let path = display_path(entry.path());
-                    (self.visit)(
-                        state,
-                        Event::Blob(Blob {
-                            bytes: &self.buf,
-                            path: &path,
-                        }),
-                    );
+                    (self.visit)(state, Event::Blob(Blob::file(&self.buf, &path)));
                 }
             },
         }

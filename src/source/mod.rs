@@ -3,7 +3,11 @@
 //! run. This module knows nothing of rules, matching or reports.
 
 pub mod fs;
+pub mod git;
 pub mod lines;
+
+use crate::location::CommitInfo;
+use lines::LineSet;
 
 use std::io;
 
@@ -24,12 +28,35 @@ impl Error {
     }
 }
 
+/// A git object id (SHA-1), as raw bytes.
+pub type BlobId = [u8; 20];
+
 /// Bytes to scan and where they came from.
 #[derive(Debug, Clone, Copy)]
 pub struct Blob<'a> {
     pub bytes: &'a [u8],
-    /// Display path: relative as the user gave it, `/`-separated on every platform.
+    /// Display path: relative as the user gave it, `/`-separated on every platform. Empty for
+    /// history blobs, whose path is found afterwards (provenance).
     pub path: &'a str,
+    /// Diff modes: only secrets on these lines count.
+    pub added: Option<&'a LineSet>,
+    /// Git sources: the commit this version comes from (diff modes).
+    pub commit: Option<&'a CommitInfo>,
+    /// Git sources: the blob's object id.
+    pub id: Option<BlobId>,
+}
+
+impl<'a> Blob<'a> {
+    /// A plain file or standard input.
+    pub fn file(bytes: &'a [u8], path: &'a str) -> Blob<'a> {
+        Blob {
+            bytes,
+            path,
+            added: None,
+            commit: None,
+            id: None,
+        }
+    }
 }
 
 /// Why an item was not scanned.

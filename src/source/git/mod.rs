@@ -1,0 +1,232 @@
+//! Git sources, read in-process through gix: the binary never runs `git` and never writes to the
+//! repository. `staged` (index against HEAD), `range` (the commits of `A..B`, each against its
+//! parents) and `history` (every blob in the object database, decoded in pack order) all hand
+//! out `Blob`s; `history::provenance` says afterwards where a blob was first introduced.
+//! gix types stay inside this module.
+
+pub mod history;
+pub mod range;
+pub mod staged;
+
+use crate::location::CommitInfo;
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+use std::path::Path;
+
+pub use history::{HistoryOptions, Provenance};
+pub use range::RangeOptions;
+pub use staged::StagedOptions;
+
+/// A problem that stops a git scan before it starts (the repository or range is unusable).
+/// Problems with single objects are reported as events instead, and the scan goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: not a git repository (nor inside one): {message}; run keyhound inside a repository or pass --repo PATH")]
+    NotARepository { path: String, message: String },
+    #[error("the base of the range, {base}, is not in this repository{}; fetch enough history \
+             (actions/checkout with `fetch-depth: 0`, or `git fetch --deepen=N` / `git fetch origin {base}`) \
+             and run again",
+            if *.shallow { " (it is a shallow clone)" } else { "" })]
+    MissingBase { base: String, shallow: bool },
+    #[error("the tip of the range, {tip}, is not in this repository; fetch it and run again")]
+    MissingTip { tip: String },
+    #[error("cannot resolve {rev:?}: {message}")]
+    BadRevision { rev: String, message: String },
+    #[error("{what}: {message}")]
+    Git { what: String, message: String },
+}
+
+impl Error {
+    fn git(what: impl Into<String>, e: impl std::fmt::Display) -> Error {
+        Error::Git {
+            what: what.into(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// An open repository.
+pub struct Repo {
+    repo: gix::Repository,
+}
+
+impl Repo {
+    /// Opens the repository containing `path` (a work tree, a subfolder of one, or a bare repo).
+    pub fn discover(path: &Path) -> Result<Repo, Error> {
+        let mut repo = gix::discover(path).map_err(|e| Error::NotARepository {
+            path: path.display().to_string(),
+            message: one_line(&e),
+        })?;
+        // trees and commits are read many times during walks
+        repo.object_cache_size_if_unset(16 << 20);
+        Ok(Repo { repo })
+    }
+
+    pub fn is_bare(&self) -> bool {
+        self.repo.is_bare()
+    }
+
+    pub fn git_dir(&self) -> &Path {
+        self.repo.git_dir()
+    }
+
+    pub fn work_dir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow().unwrap_or(false)
+    }
+
+    /// The directory hooks go to: `core.hooksPath` when set, else `<git dir>/hooks`.
+    pub fn hooks_dir(&self) -> std::path::PathBuf {
+        let config = self.repo.config_snapshot();
+        if let Ok(Some(p)) = config.trusted_path("core.hooksPath") {
+            return if p.is_absolute() {
+                p
+            } else {
+                self.work_dir().unwrap_or(self.git_dir()).join(p)
+            };
+        }
+        self.repo.common_dir().join("hooks")
+    }
+
+    /// Reads a commit's metadata.
+    fn commit_info(&self, id: ObjectId, buf: &mut Vec<u8>) -> Result<CommitInfo, Error> {
+        use gix::prelude::FindExt;
+        let c = self
+            .repo
+            .objects
+            .find_commit(&id, buf)
+            .map_err(|e| Error::git(format!("commit {id}"), one_line(&e)))?;
+        let (author, email, date) = match c.author() {
+            Ok(a) => (
+                a.name.to_str_lossy().into_owned(),
+                a.email.to_str_lossy().into_owned(),
+                a.time().map(rfc3339).unwrap_or_default(),
+            ),
+            Err(_) => (String::new(), String::new(), String::new()),
+        };
+        Ok(CommitInfo {
+            commit: id.to_string(),
+            author,
+            email,
+            date,
+        })
+    }
+
+    /// Reads a blob into `buf`. `Ok(None)` when the object is missing.
+    fn read_blob<'b>(&self, id: &gix::oid, buf: &'b mut Vec<u8>) -> Result<Option<&'b [u8]>, String> {
+        use gix::prelude::Find;
+        match self.repo.objects.try_find(id, buf) {
+            Ok(None) => Ok(None),
+            Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => Ok(Some(d.data)),
+            Ok(Some(d)) => Err(format!("expected a blob, found a {}", d.kind)),
+            Err(e) => Err(one_line(&e)),
+        }
+    }
+
+    /// The size of an object without reading it.
+    fn object_size(&self, id: &gix::oid) -> Option<u64> {
+        use gix::prelude::HeaderExt;
+        self.repo.objects.header(id).ok().map(|h| h.size())
+    }
+}
+
+/// gix errors print only their outermost message with `{}`; this joins the chain on one line.
+fn one_line(err: &gix::Error) -> String {
+    let mut out = String::new();
+    for e in err.iter_errors() {
+        let s = e.to_string();
+        if !s.is_empty() && !out.contains(&s) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&s);
+        }
+    }
+    if out.is_empty() { err.to_string() } else { out }
+}
+
+fn rfc3339(t: gix::date::Time) -> String {
+    t.format(gix::date::time::format::ISO8601_STRICT)
+        .unwrap_or_else(|_| format!("@{}", t.seconds))
+}
+
+/// An entry of a tree, owned.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: Vec<u8>,
+    kind: gix::objs::tree::EntryKind,
+    oid: ObjectId,
+}
+
+fn read_tree(repo: &Repo, id: &gix::oid, buf: &mut Vec<u8>) -> Result<Vec<Entry>, String> {
+    use gix::prelude::FindExt;
+    let iter = repo.repo.objects.find_tree_iter(id, buf).map_err(|e| one_line(&e))?;
+    let mut out = Vec::new();
+    for e in iter {
+        let e = e.map_err(|e| format!("malformed tree {id}: {e}"))?;
+        out.push(Entry {
+            name: e.filename.to_vec(),
+            kind: e.mode.kind(),
+            oid: e.oid.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+fn is_blob(kind: gix::objs::tree::EntryKind) -> bool {
+    matches!(kind, gix::objs::tree::EntryKind::Blob | gix::objs::tree::EntryKind::BlobExecutable)
+}
+
+/// One file whose content differs between an old and a new tree.
+#[derive(Debug, Clone)]
+pub(crate) struct Change {
+    pub path: String,
+    pub new: ObjectId,
+    pub old: Option<ObjectId>,
+}
+
+/// Regular and executable files that differ between `old` (None: the empty tree) and `new`.
+/// Symbolic links and submodules are skipped. Unchanged subtrees are not entered.
+fn diff_trees(repo: &Repo, old: Option<ObjectId>, new: ObjectId, out: &mut Vec<Change>) -> Result<(), String> {
+    let mut buf = Vec::new();
+    let mut stack: Vec<(Option<ObjectId>, ObjectId, String)> = vec![(old, new, String::new())];
+    while let Some((old, new, prefix)) = stack.pop() {
+        if old == Some(new) {
+            continue;
+        }
+        let new_entries = read_tree(repo, &new, &mut buf)?;
+        let mut old_entries = match old {
+            Some(o) => read_tree(repo, &o, &mut buf)?,
+            None => Vec::new(),
+        };
+        old_entries.sort_by(|a, b| a.name.cmp(&b.name));
+        for e in new_entries {
+            let prev = old_entries
+                .binary_search_by(|o| o.name.as_slice().cmp(&e.name))
+                .ok()
+                .map(|i| &old_entries[i]);
+            if prev.is_some_and(|p| p.oid == e.oid && p.kind == e.kind) {
+                continue;
+            }
+            let path = if prefix.is_empty() {
+                e.name.to_str_lossy().into_owned()
+            } else {
+                format!("{prefix}/{}", e.name.to_str_lossy())
+            };
+            if e.kind == gix::objs::tree::EntryKind::Tree {
+                let old_sub = prev.filter(|p| p.kind == gix::objs::tree::EntryKind::Tree).map(|p| p.oid);
+                stack.push((old_sub, e.oid, path));
+            } else if is_blob(e.kind) {
+                out.push(Change {
+                    path,
+                    new: e.oid,
+                    old: prev.filter(|p| is_blob(p.kind)).map(|p| p.oid),
+                });
+            }
+        }
+    }
+    Ok(())
+}

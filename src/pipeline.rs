@@ -205,9 +205,12 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
     let collect = plan.collect_skips;
     let mut outcome = Outcome::default();
     let mut history_repo = None;
+    let mut threads = 1;
     let mut include_unreachable = false;
     let workers: Vec<Worker<'_>> = match &plan.source {
-        SourcePlan::Dir(opts) => source::fs::walk(opts, || Worker::new(engine, collect), |w, ev| w.handle(ev)),
+        SourcePlan::Dir(opts) => {
+            source::fs::walk(opts, || Worker::new(engine, collect), |w, ev| w.handle(ev))
+        }
         SourcePlan::Stdin { label } => {
             let mut w = Worker::new(engine, collect);
             let mut buf = Vec::new();
@@ -237,7 +240,13 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         } => {
             let repo = open(repo)?;
             include_unreachable = *inc;
-            let (workers, _) = git::history::scan(&repo, opts, || Worker::new(engine, collect), |w, ev| w.handle(ev))?;
+            threads = opts.threads;
+            let (workers, _) = git::history::scan(
+                &repo,
+                opts,
+                || Worker::new(engine, collect),
+                |w, ev| w.handle(ev),
+            )?;
             history_repo = Some(repo);
             workers
         }
@@ -252,7 +261,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         outcome.summary.skipped += o.summary.skipped;
     }
     if let Some(repo) = &history_repo {
-        place_history_findings(repo, &mut outcome.findings, include_unreachable)?;
+        place_history_findings(repo, &mut outcome.findings, include_unreachable, threads)?;
     }
     outcome.findings = crate::filter::group(outcome.findings);
     outcome.errors.sort();
@@ -267,9 +276,14 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
 
 /// History findings come from blobs without a path: give each the commit and path that first
 /// introduced its blob. Blobs no ref reaches are dropped unless `include_unreachable`.
-fn place_history_findings(repo: &Repo, findings: &mut Vec<Finding>, include_unreachable: bool) -> Result<(), Error> {
+fn place_history_findings(
+    repo: &Repo,
+    findings: &mut Vec<Finding>,
+    include_unreachable: bool,
+    threads: usize,
+) -> Result<(), Error> {
     let wanted: HashSet<BlobId> = findings.iter().filter_map(|f| f.blob).collect();
-    let places = git::history::provenance(repo, &wanted)?;
+    let places = git::history::provenance(repo, &wanted, threads)?;
     findings.retain_mut(|f| {
         let Some(id) = f.blob else { return true };
         match places.get(&id) {

@@ -28,7 +28,10 @@ pub fn install(repo: &Path, force: bool, msgs: &Messages) -> Result<ExitStatus> 
         && !force
     {
         if existing.contains(MARKER) {
-            msgs.say(format_args!("{} already runs keyhound; nothing to do", hook.display()));
+            msgs.say(format_args!(
+                "{} already runs keyhound; nothing to do",
+                hook.display()
+            ));
             return Ok(ExitStatus::Clean);
         }
         bail!(
@@ -39,7 +42,8 @@ pub fn install(repo: &Path, force: bool, msgs: &Messages) -> Result<ExitStatus> 
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let exe = std::env::current_exe().unwrap_or_else(|_| "keyhound".into());
-    std::fs::write(&hook, script(&exe)).with_context(|| format!("cannot write {}", hook.display()))?;
+    std::fs::write(&hook, script(&exe))
+        .with_context(|| format!("cannot write {}", hook.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

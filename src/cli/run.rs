@@ -56,7 +56,13 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
             });
             scan(source, &a.scan, cli.color, &msgs, Mode::Files)
         }
-        Command::Stdin(a) => scan(SourcePlan::Stdin { label: a.label }, &a.scan, cli.color, &msgs, Mode::Files),
+        Command::Stdin(a) => scan(
+            SourcePlan::Stdin { label: a.label },
+            &a.scan,
+            cli.color,
+            &msgs,
+            Mode::Files,
+        ),
         Command::Staged(a) => {
             let source = SourcePlan::Staged {
                 repo: a.repo,
@@ -131,7 +137,13 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     }
 }
 
-fn scan(source: SourcePlan, args: &ScanArgs, color: ColorChoice, msgs: &Messages, mode: Mode) -> Result<ExitStatus> {
+fn scan(
+    source: SourcePlan,
+    args: &ScanArgs,
+    color: ColorChoice,
+    msgs: &Messages,
+    mode: Mode,
+) -> Result<ExitStatus> {
     let engine = builtin_engine()?;
     let threads = threads(args);
     // the walker runs its own threads; rayon is configured for any parallel stage after it

@@ -160,8 +160,8 @@ pub(crate) mod testdata {
                     ..at("src/db.py", 12, 17, 14)
                 },
                 also_at: vec![],
-            present_at_head: None,
-            blob: None,
+                present_at_head: None,
+                blob: None,
             },
         ]
     }

@@ -10,6 +10,10 @@ mod validate;
 
 pub use spec::{AllowlistSpec, RuleFileSpec, RuleSpec, Severity};
 pub use template::expand_template;
+#[cfg(test)]
+pub(crate) fn template_rng(seed: &str, index: usize) -> template::Rng {
+    template::Rng::new(seed, index)
+}
 pub use validate::Validator;
 
 use regex::bytes::{Regex, RegexBuilder};

@@ -13,13 +13,14 @@ mod binary;
 mod check;
 mod entropy;
 mod placeholder;
+mod prefilter;
 
 pub use binary::is_binary;
 pub use check::{CheckFailure, CheckKind, check_rules};
 pub use entropy::shannon;
+pub use prefilter::{MIN_KEYWORD, Prefilter};
 
 use crate::rules::Rule;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 use regex::bytes::CaptureLocations;
 
@@ -42,8 +43,10 @@ pub const INLINE_MARKERS: &[&str] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot build the keyword automaton: {0}")]
-    Automaton(#[from] aho_corasick::BuildError),
+    #[error(
+        "rule {rule}: keyword {keyword:?} is shorter than {MIN_KEYWORD} characters; use a longer, more specific one"
+    )]
+    ShortKeyword { rule: String, keyword: String },
 }
 
 /// One confirmed secret in a blob: byte offsets into the scanned bytes.
@@ -60,7 +63,7 @@ pub struct Match {
 /// The shared, immutable part: rules and the keyword automaton.
 pub struct Engine {
     rules: Vec<Rule>,
-    keywords: AhoCorasick,
+    keywords: Prefilter,
     /// keyword pattern id → rules that keyword belongs to
     pattern_rules: Vec<Vec<usize>>,
     markers: Vec<memmem::Finder<'static>>,
@@ -82,6 +85,12 @@ impl Engine {
         let mut index = std::collections::HashMap::new();
         for (ri, rule) in rules.iter().enumerate() {
             for kw in &rule.spec.keywords {
+                if kw.len() < MIN_KEYWORD {
+                    return Err(Error::ShortKeyword {
+                        rule: rule.id().to_string(),
+                        keyword: kw.clone(),
+                    });
+                }
                 let kw = kw.to_ascii_lowercase();
                 let pid = *index.entry(kw.clone()).or_insert_with(|| {
                     keywords.push(kw);
@@ -93,15 +102,7 @@ impl Engine {
                 }
             }
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(if keywords.len() <= 2000 {
-                AhoCorasickKind::DFA
-            } else {
-                AhoCorasickKind::ContiguousNFA
-            }))
-            .build(&keywords)?;
+        let automaton = Prefilter::new(&keywords);
         Ok(Engine {
             rules,
             keywords: automaton,
@@ -119,7 +120,9 @@ impl Engine {
 
     /// Number of keyword hits in `data` (the prefilter alone; for benchmarks).
     pub fn keyword_hits(&self, data: &[u8]) -> usize {
-        self.keywords.find_overlapping_iter(data).count()
+        let mut n = 0;
+        self.keywords.for_each(data, |_, _, _| n += 1);
+        n
     }
 
     pub fn scanner(&self) -> Scanner<'_> {
@@ -155,9 +158,9 @@ impl<'e> Scanner<'e> {
     pub fn scan(&mut self, data: &[u8]) -> &[Match] {
         self.matches.clear();
         let engine = self.engine;
-        for hit in engine.keywords.find_overlapping_iter(data) {
-            for &ri in &engine.pattern_rules[hit.pattern().as_usize()] {
-                let w = window(data, hit.start(), hit.end(), engine.rules[ri].multiline);
+        engine.keywords.for_each(data, |start, end, k| {
+            for &ri in &engine.pattern_rules[k] {
+                let w = window(data, start, end, engine.rules[ri].multiline);
                 let p = self.pending[ri];
                 if p == NO_WINDOW {
                     self.pending[ri] = w;
@@ -169,7 +172,7 @@ impl<'e> Scanner<'e> {
                     self.pending[ri] = w;
                 }
             }
-        }
+        });
         let mut active = std::mem::take(&mut self.active);
         for &ri in &active {
             let w = std::mem::replace(&mut self.pending[ri], NO_WINDOW);

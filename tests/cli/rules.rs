@@ -127,7 +127,7 @@ fn rules_check_stops_on_a_bad_regex_naming_file_and_rule() {
     write(
         t.path(),
         "bad.yml",
-        "rules:\n  - id: bad-rule\n    name: Bad\n    keywords: [x]\n    regex: '(?P<secret>[a-'\n",
+        "rules:\n  - id: bad-rule\n    name: Bad\n    keywords: [xyz]\n    regex: '(?P<secret>[a-'\n",
     );
     let (code, out, _) = run(&["rules", "check", "bad.yml"], t.path());
     assert_eq!(code, 1);

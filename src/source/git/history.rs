@@ -1,12 +1,16 @@
 //! `keyhound git`: every blob in the object database, read once. Packs are decoded in pack order
 //! with gix-pack's delta-tree traversal, so each delta base is inflated once and shared by its
 //! children, on every core; loose objects are read after. Which commit and path introduced a blob
-//! is worked out afterwards, and only for the few blobs with findings (`provenance`).
+//! is worked out afterwards, only when there are findings (`provenance`): a second traversal
+//! records the commit graph and the tree-to-subtree edges (tens of MB), and the oldest commit
+//! reaching each wanted blob is found in memory, instead of reading hundreds of thousands of trees
+//! through their delta chains one by one (measured 10.5 s against about 3 s on git.git).
 
 use super::{Error, Repo, is_blob, one_line, read_tree};
 use crate::location::CommitInfo;
 use crate::source::{Blob, BlobId, Event, Skip};
 use gix::ObjectId;
+use gix::objs::Kind;
 use gix::odb::pack;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -33,32 +37,43 @@ fn raw(id: &gix::oid) -> BlobId {
     out
 }
 
-/// Per-thread state of the pack traversal: cloning makes a fresh state (gix clones the processor
+/// What the object traversal hands to its callback.
+enum Obj<'a> {
+    Object {
+        kind: Kind,
+        data: &'a [u8],
+        id: &'a gix::oid,
+    },
+    Error {
+        what: String,
+        message: String,
+    },
+}
+
+/// Per-thread state of a pack traversal: cloning makes a fresh state (gix clones the processor
 /// for each thread), dropping hands the state back.
-struct Worker<'a, S, I, V> {
+struct Worker<'a, S, I, F> {
     state: Option<S>,
     init: &'a I,
-    visit: &'a V,
-    max: u64,
-    /// Packs already traversed: an object in one of them was scanned there.
+    f: &'a F,
+    /// Packs already traversed: an object in one of them was handled there.
     earlier: &'a [pack::Bundle],
     done: &'a Mutex<Vec<S>>,
 }
 
-impl<S, I: Fn() -> S, V> Clone for Worker<'_, S, I, V> {
+impl<S, I: Fn() -> S, F> Clone for Worker<'_, S, I, F> {
     fn clone(&self) -> Self {
         Worker {
             state: Some((self.init)()),
             init: self.init,
-            visit: self.visit,
-            max: self.max,
+            f: self.f,
             earlier: self.earlier,
             done: self.done,
         }
     }
 }
 
-impl<S, I, V> Drop for Worker<'_, S, I, V> {
+impl<S, I, F> Drop for Worker<'_, S, I, F> {
     fn drop(&mut self) {
         if let Some(s) = self.state.take() {
             self.done.lock().unwrap_or_else(|p| p.into_inner()).push(s);
@@ -66,32 +81,14 @@ impl<S, I, V> Drop for Worker<'_, S, I, V> {
     }
 }
 
-impl<S, I, V: Fn(&mut S, Event<'_>)> Worker<'_, S, I, V> {
-    fn on_object(&mut self, kind: gix::objs::Kind, data: &[u8], id: &gix::oid) {
-        if kind != gix::objs::Kind::Blob || self.earlier.iter().any(|b| b.index.lookup(id).is_some()) {
+impl<S, I, F: Fn(&mut S, Obj<'_>)> Worker<'_, S, I, F> {
+    fn on_object(&mut self, kind: Kind, data: &[u8], id: &gix::oid) {
+        if self.earlier.iter().any(|b| b.index.lookup(id).is_some()) {
             return;
         }
-        let Some(state) = self.state.as_mut() else { return };
-        if data.len() as u64 > self.max {
-            (self.visit)(
-                state,
-                Event::Skipped {
-                    path: format!("blob {id}"),
-                    reason: Skip::TooLarge(data.len() as u64),
-                },
-            );
-            return;
+        if let Some(state) = self.state.as_mut() {
+            (self.f)(state, Obj::Object { kind, data, id });
         }
-        (self.visit)(
-            state,
-            Event::Blob(Blob {
-                bytes: data,
-                path: "",
-                added: None,
-                commit: None,
-                id: Some(raw(id)),
-            }),
-        );
     }
 }
 
@@ -116,7 +113,9 @@ fn layout(repo: &Repo) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> {
                     idx.extend(midx.index_names().iter().map(|n| dir.join(n)));
                 }
             }
-            Record::LooseObjectDatabase { objects_directory, .. } => loose.push(objects_directory),
+            Record::LooseObjectDatabase {
+                objects_directory, ..
+            } => loose.push(objects_directory),
             Record::Empty => {}
         }
     }
@@ -125,13 +124,19 @@ fn layout(repo: &Repo) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> {
     Ok((idx, loose))
 }
 
-/// Scans every blob: `init` makes a state per worker thread, `visit` receives the events; the
-/// states come back at the end. Unreadable packs and objects are error events, not failures.
-pub fn scan<S, I, V>(repo: &Repo, opts: &HistoryOptions, init: I, visit: V) -> Result<(Vec<S>, HistoryStats), Error>
+/// Decodes every object once: packs in pack order on `threads` threads, then loose objects not in
+/// any pack. `init` makes a state per thread; the states come back at the end. A damaged pack is
+/// reported and then read object by object, so every readable object is still seen.
+fn for_each_object<S, I, F>(
+    repo: &Repo,
+    threads: usize,
+    init: I,
+    f: F,
+) -> Result<(Vec<S>, HistoryStats), Error>
 where
     S: Send,
     I: Fn() -> S + Sync,
-    V: Fn(&mut S, Event<'_>) + Sync,
+    F: Fn(&mut S, Obj<'_>) + Sync,
 {
     let hash = repo.repo.object_hash();
     let (idx_paths, loose_dirs) = layout(repo)?;
@@ -144,12 +149,12 @@ where
         let bundle = match pack::Bundle::at(idx, hash) {
             Ok(b) => b,
             Err(e) => {
-                visit(
+                f(
                     &mut own,
-                    Event::Error(crate::source::Error::Walk {
-                        path: idx.display().to_string(),
+                    Obj::Error {
+                        what: idx.display().to_string(),
                         message: format!("cannot open pack: {}", one_line(&e)),
-                    }),
+                    },
                 );
                 continue;
             }
@@ -158,12 +163,11 @@ where
         let mut worker = Worker {
             state: Some(init()),
             init: &init,
-            visit: &visit,
-            max: opts.max_file_size,
+            f: &f,
             earlier: &bundles,
             done: &done,
         };
-        let processor = move |kind: gix::objs::Kind,
+        let processor = move |kind: Kind,
                               data: &[u8],
                               entry: &pack::index::Entry,
                               _: &dyn gix::progress::Progress|
@@ -178,24 +182,25 @@ where
             &interrupt,
             pack::index::traverse::with_index::Options {
                 check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-                thread_limit: Some(opts.threads.max(1)),
+                thread_limit: Some(threads.max(1)),
                 alloc_limit_bytes: None,
             },
         );
         if let Err(e) = outcome {
-            // a damaged pack: report it, then read what can be read object by object
-            visit(
+            f(
                 &mut own,
-                Event::Error(crate::source::Error::Walk {
-                    path: idx.display().to_string(),
-                    message: format!("pack cannot be traversed ({}); reading it object by object", one_line(&e)),
-                }),
+                Obj::Error {
+                    what: idx.display().to_string(),
+                    message: format!(
+                        "pack cannot be traversed ({}); reading it object by object",
+                        one_line(&e)
+                    ),
+                },
             );
-            one_by_one(&bundle, &bundles, opts.max_file_size, &mut own, &visit);
+            one_by_one(&bundle, &bundles, &mut own, &f);
         }
         bundles.push(bundle);
     }
-    // loose objects, skipping any that a pack already had
     let mut buf = Vec::new();
     for dir in &loose_dirs {
         let db = gix::odb::loose::Store::at(dir, hash);
@@ -203,85 +208,128 @@ where
             let id = match id {
                 Ok(id) => id,
                 Err(e) => {
-                    visit(
+                    f(
                         &mut own,
-                        Event::Error(crate::source::Error::Walk {
-                            path: dir.display().to_string(),
+                        Obj::Error {
+                            what: dir.display().to_string(),
                             message: e.to_string(),
-                        }),
+                        },
                     );
                     continue;
                 }
             };
-            if bundles.iter().any(|b| b.index.lookup(&id).is_some()) {
+            if bundles.iter().any(|b| b.index.lookup(id).is_some()) {
                 continue;
             }
             match db.try_find(&id, &mut buf) {
-                Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => {
+                Ok(Some(d)) => {
                     stats.loose += 1;
-                    emit_blob(&mut own, &visit, &id, d.data, opts.max_file_size);
+                    f(
+                        &mut own,
+                        Obj::Object {
+                            kind: d.kind,
+                            data: d.data,
+                            id: &id,
+                        },
+                    );
                 }
-                Ok(_) => {}
-                Err(e) => visit(
+                Ok(None) => {}
+                Err(e) => f(
                     &mut own,
-                    Event::Error(crate::source::Error::Walk {
-                        path: format!("object {id}"),
+                    Obj::Error {
+                        what: format!("object {id}"),
                         message: one_line(&e),
-                    }),
+                    },
                 ),
             }
         }
     }
+    drop(bundles);
     let mut states = done.into_inner().unwrap_or_else(|p| p.into_inner());
     states.push(own);
     Ok((states, stats))
 }
 
-fn emit_blob<S, V: Fn(&mut S, Event<'_>)>(state: &mut S, visit: &V, id: &gix::oid, data: &[u8], max: u64) {
-    if data.len() as u64 > max {
-        visit(
-            state,
-            Event::Skipped {
-                path: format!("blob {id}"),
-                reason: Skip::TooLarge(data.len() as u64),
-            },
-        );
-    } else {
-        visit(
-            state,
-            Event::Blob(Blob {
-                bytes: data,
-                path: "",
-                added: None,
-                commit: None,
-                id: Some(raw(id)),
-            }),
-        );
-    }
-}
-
 /// Reads a damaged pack one object at a time, reporting the objects that fail.
-fn one_by_one<S, V: Fn(&mut S, Event<'_>)>(bundle: &pack::Bundle, earlier: &[pack::Bundle], max: u64, state: &mut S, visit: &V) {
+fn one_by_one<S, F: Fn(&mut S, Obj<'_>)>(
+    bundle: &pack::Bundle,
+    earlier: &[pack::Bundle],
+    state: &mut S,
+    f: &F,
+) {
     let mut buf = Vec::new();
     let mut inflate = gix::zlib::Inflate::default();
     let mut cache = pack::cache::lru::StaticLinkedList::<64>::default();
     for i in 0..bundle.index.num_objects() {
         let id = bundle.index.oid_at_index(i).to_owned();
-        if earlier.iter().any(|b| b.index.lookup(&id).is_some()) {
+        if earlier.iter().any(|b| b.index.lookup(id).is_some()) {
             continue;
         }
         match bundle.get_object_by_index(i, &mut buf, &mut inflate, &mut cache) {
-            Ok((data, _)) if data.kind == gix::objs::Kind::Blob => emit_blob(state, visit, &id, data.data, max),
-            Ok(_) => {}
-            Err(e) => visit(
+            Ok((data, _)) => f(
                 state,
-                Event::Error(crate::source::Error::Walk {
-                    path: format!("object {id}"),
+                Obj::Object {
+                    kind: data.kind,
+                    data: data.data,
+                    id: &id,
+                },
+            ),
+            Err(e) => f(
+                state,
+                Obj::Error {
+                    what: format!("object {id}"),
                     message: one_line(&e),
-                }),
+                },
             ),
         }
     }
+}
+
+/// Scans every blob: `init` makes a state per worker thread, `visit` receives the events; the
+/// states come back at the end. Unreadable packs and objects are error events, not failures.
+pub fn scan<S, I, V>(
+    repo: &Repo,
+    opts: &HistoryOptions,
+    init: I,
+    visit: V,
+) -> Result<(Vec<S>, HistoryStats), Error>
+where
+    S: Send,
+    I: Fn() -> S + Sync,
+    V: Fn(&mut S, Event<'_>) + Sync,
+{
+    let max = opts.max_file_size;
+    for_each_object(repo, opts.threads, init, |state, obj| match obj {
+        Obj::Object {
+            kind: Kind::Blob,
+            data,
+            id,
+        } => {
+            let ev = if data.len() as u64 > max {
+                Event::Skipped {
+                    path: format!("blob {id}"),
+                    reason: Skip::TooLarge(data.len() as u64),
+                }
+            } else {
+                Event::Blob(Blob {
+                    bytes: data,
+                    path: "",
+                    added: None,
+                    commit: None,
+                    id: Some(raw(id)),
+                })
+            };
+            visit(state, ev);
+        }
+        Obj::Object { .. } => {}
+        Obj::Error { what, message } => visit(
+            state,
+            Event::Error(crate::source::Error::Walk {
+                path: what,
+                message,
+            }),
+        ),
+    })
 }
 
 /// Where a blob was first introduced.
@@ -295,14 +343,21 @@ pub struct Provenance {
 
 /// Every commit tip: all refs (branches, tags peeled to commits, remotes, notes, stash) and HEAD.
 fn all_tips(repo: &Repo) -> Result<Vec<ObjectId>, Error> {
-    let refs = repo.repo.references().map_err(|e| Error::git("refs", one_line(&e)))?;
+    let refs = repo
+        .repo
+        .references()
+        .map_err(|e| Error::git("refs", one_line(&e)))?;
     let mut tips = Vec::new();
-    for r in refs.all().map_err(|e| Error::git("refs", one_line(&e)))?.flatten() {
+    for r in refs
+        .all()
+        .map_err(|e| Error::git("refs", one_line(&e)))?
+        .flatten()
+    {
         let mut r = r;
         let Ok(id) = r.peel_to_id() else { continue };
         let id = id.detach();
         if let Ok(h) = repo.repo.find_header(id)
-            && h.kind() == gix::objs::Kind::Commit
+            && h.kind() == Kind::Commit
         {
             tips.push(id);
         }
@@ -317,88 +372,194 @@ fn all_tips(repo: &Repo) -> Result<Vec<ObjectId>, Error> {
     Ok(tips)
 }
 
+/// What the provenance traversal keeps of each commit and tree, in flat vectors (one set per
+/// thread): hundreds of thousands of small vectors would cost more than the data.
+#[derive(Default)]
+struct Graph {
+    /// (commit, root tree, commit time, range of `parents`)
+    commits: Vec<(ObjectId, ObjectId, i64, u32, u32)>,
+    parents: Vec<ObjectId>,
+    /// (tree, range of `subtrees`), only for trees with subtrees
+    trees: Vec<(ObjectId, u32, u32)>,
+    subtrees: Vec<ObjectId>,
+    /// (tree, wanted blob it holds directly, file name)
+    hits: Vec<(ObjectId, BlobId, Vec<u8>)>,
+}
+
 /// For each wanted blob reachable from a ref: the oldest commit (by commit time) whose tree holds
 /// it, the path there, and whether HEAD still holds it. Unreachable blobs are absent from the map.
-/// Each tree is read at most once; the walk stops when every wanted blob is placed.
-pub fn provenance(repo: &Repo, wanted: &HashSet<BlobId>) -> Result<HashMap<BlobId, Provenance>, Error> {
-    let mut found: HashMap<BlobId, (usize, String)> = HashMap::new();
+pub fn provenance(
+    repo: &Repo,
+    wanted: &HashSet<BlobId>,
+    threads: usize,
+) -> Result<HashMap<BlobId, Provenance>, Error> {
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
-    let tips = all_tips(repo)?;
-    let commits: Vec<ObjectId> = repo
-        .repo
-        .rev_walk(tips)
-        .sorting(gix::revision::walk::Sorting::ByCommitTime(Default::default()))
-        .all()
-        .map_err(|e| Error::git("walking history", one_line(&e)))?
-        .map_while(Result::ok)
-        .map(|i| i.id)
-        .collect();
-    let mut seen: HashSet<ObjectId> = HashSet::new();
-    let mut buf = Vec::new();
-    let mut tbuf = Vec::new();
-    use gix::prelude::FindExt;
-    'commits: for (ci, id) in commits.iter().enumerate().rev() {
-        let Ok(c) = repo.repo.objects.find_commit(id, &mut buf) else { continue };
-        let root = c.tree();
-        if !seen.insert(root) {
-            continue;
-        }
-        let mut stack = vec![(root, String::new())];
-        while let Some((tree, prefix)) = stack.pop() {
-            let Ok(entries) = read_tree(repo, &tree, &mut tbuf) else { continue };
-            for e in entries {
-                let name = String::from_utf8_lossy(&e.name);
-                let path = || if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
-                if e.kind == gix::objs::tree::EntryKind::Tree {
-                    if seen.insert(e.oid) {
-                        stack.push((e.oid, path()));
-                    }
-                } else if is_blob(e.kind) {
-                    let key = raw(&e.oid);
-                    if wanted.contains(&key) && !found.contains_key(&key) {
-                        found.insert(key, (ci, path()));
-                        if found.len() == wanted.len() {
-                            break 'commits;
+    let hash = repo.repo.object_hash();
+    let (graphs, _) = for_each_object(repo, threads, Graph::default, |g, obj| {
+        let Obj::Object { kind, data, id } = obj else {
+            return;
+        };
+        match kind {
+            Kind::Commit => {
+                if let Ok(c) = gix::objs::CommitRef::from_bytes(data, hash) {
+                    let time = c
+                        .committer()
+                        .ok()
+                        .and_then(|s| s.time().ok())
+                        .map_or(0, |t| t.seconds);
+                    let start = g.parents.len() as u32;
+                    g.parents.extend(c.parents());
+                    let len = g.parents.len() as u32 - start;
+                    g.commits.push((id.to_owned(), c.tree(), time, start, len));
+                }
+            }
+            Kind::Tree => {
+                let start = g.subtrees.len() as u32;
+                for e in gix::objs::TreeRefIter::from_bytes(data, hash) {
+                    let Ok(e) = e else { break };
+                    if e.mode.is_tree() {
+                        g.subtrees.push(e.oid.to_owned());
+                    } else if e.mode.is_blob() {
+                        let key = raw(e.oid);
+                        if wanted.contains(&key) {
+                            g.hits.push((id.to_owned(), key, e.filename.to_vec()));
                         }
                     }
+                }
+                let len = g.subtrees.len() as u32 - start;
+                if len > 0 {
+                    g.trees.push((id.to_owned(), start, len));
+                }
+            }
+            _ => {}
+        }
+    })?;
+    // indexes into the per-thread graphs: (graph, position)
+    let mut commits: gix::hashtable::HashMap<ObjectId, (usize, usize)> = Default::default();
+    let mut trees: gix::hashtable::HashMap<ObjectId, (usize, usize)> = Default::default();
+    let mut hits: gix::hashtable::HashMap<ObjectId, Vec<(BlobId, &[u8])>> = Default::default();
+    for (gi, g) in graphs.iter().enumerate() {
+        commits.extend(g.commits.iter().enumerate().map(|(i, c)| (c.0, (gi, i))));
+        trees.extend(g.trees.iter().enumerate().map(|(i, t)| (t.0, (gi, i))));
+        for (t, b, name) in &g.hits {
+            hits.entry(*t).or_default().push((*b, name));
+        }
+    }
+    let subtrees_of = |t: &ObjectId| -> &[ObjectId] {
+        trees.get(t).map_or(&[][..], |&(gi, i)| {
+            let (_, s, l) = graphs[gi].trees[i];
+            &graphs[gi].subtrees[s as usize..(s + l) as usize]
+        })
+    };
+    // the commits reachable from refs, oldest first
+    let mut reachable: Vec<(i64, ObjectId, ObjectId)> = Vec::new();
+    let mut seen_commits: gix::hashtable::HashSet<ObjectId> = Default::default();
+    let mut queue = all_tips(repo)?;
+    while let Some(c) = queue.pop() {
+        if !seen_commits.insert(c) {
+            continue;
+        }
+        if let Some(&(gi, i)) = commits.get(&c) {
+            let (_, tree, time, s, l) = graphs[gi].commits[i];
+            reachable.push((time, c, tree));
+            queue.extend_from_slice(&graphs[gi].parents[s as usize..(s + l) as usize]);
+        }
+    }
+    reachable.sort();
+    // depth-first through trees not seen in an older commit; remember each tree's parent so the
+    // path of a hit can be rebuilt
+    let mut found: HashMap<BlobId, (ObjectId, Vec<ObjectId>, Vec<u8>)> = HashMap::new();
+    let mut seen: gix::hashtable::HashMap<ObjectId, Option<ObjectId>> = Default::default();
+    let mut stack = Vec::new();
+    'commits: for &(_, c, root) in &reachable {
+        if seen.contains_key(&root) {
+            continue;
+        }
+        seen.insert(root, None);
+        stack.push(root);
+        while let Some(t) = stack.pop() {
+            for &(blob, name) in hits.get(&t).map_or(&[][..], Vec::as_slice) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = found.entry(blob) {
+                    let mut chain = vec![t];
+                    while let Some(Some(p)) = chain.last().and_then(|l| seen.get(l)) {
+                        chain.push(*p);
+                    }
+                    chain.reverse();
+                    slot.insert((c, chain, name.to_vec()));
+                    if found.len() == wanted.len() {
+                        break 'commits;
+                    }
+                }
+            }
+            for s in subtrees_of(&t) {
+                if !seen.contains_key(s) {
+                    seen.insert(*s, Some(t));
+                    stack.push(*s);
                 }
             }
         }
     }
+    drop((seen, hits, trees, commits));
+    drop(graphs);
     let at_head = head_blobs(repo, wanted);
-    let mut infos: HashMap<usize, CommitInfo> = HashMap::new();
+    let mut buf = Vec::new();
     let mut out = HashMap::new();
-    for (key, (ci, path)) in found {
-        let commit = match infos.get(&ci) {
-            Some(c) => c.clone(),
+    let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
+    for (blob, (commit, chain, name)) in found {
+        let path = path_of(repo, &chain, &name, &mut buf);
+        let info = match infos.get(&commit) {
+            Some(i) => i.clone(),
             None => {
-                let c = repo.commit_info(commits[ci], &mut buf)?;
-                infos.insert(ci, c.clone());
-                c
+                let i = repo.commit_info(commit, &mut buf)?;
+                infos.insert(commit, i.clone());
+                i
             }
         };
         out.insert(
-            key,
+            blob,
             Provenance {
-                commit,
+                commit: info,
                 path,
-                at_head: at_head.contains(&key),
+                at_head: at_head.contains(&blob),
             },
         );
     }
     Ok(out)
 }
 
+/// The path of `name` in the last tree of `chain` (root first), reading the few trees involved.
+fn path_of(repo: &Repo, chain: &[ObjectId], name: &[u8], buf: &mut Vec<u8>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for pair in chain.windows(2) {
+        let (parent, child) = (pair[0], pair[1]);
+        let Ok(entries) = read_tree(repo, &parent, buf) else {
+            break;
+        };
+        if let Some(e) = entries
+            .iter()
+            .find(|e| e.oid == child && e.kind == gix::objs::tree::EntryKind::Tree)
+        {
+            parts.push(String::from_utf8_lossy(&e.name).into_owned());
+        }
+    }
+    parts.push(String::from_utf8_lossy(name).into_owned());
+    parts.join("/")
+}
+
 /// The wanted blobs that HEAD's tree holds.
 fn head_blobs(repo: &Repo, wanted: &HashSet<BlobId>) -> HashSet<BlobId> {
     let mut out = HashSet::new();
-    let Ok(root) = repo.repo.head_tree_id() else { return out };
+    let Ok(root) = repo.repo.head_tree_id() else {
+        return out;
+    };
     let mut stack = vec![root.detach()];
     let mut buf = Vec::new();
     while let Some(t) = stack.pop() {
-        let Ok(entries) = read_tree(repo, &t, &mut buf) else { continue };
+        let Ok(entries) = read_tree(repo, &t, &mut buf) else {
+            continue;
+        };
         for e in entries {
             if e.kind == gix::objs::tree::EntryKind::Tree {
                 stack.push(e.oid);

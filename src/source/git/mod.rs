@@ -21,7 +21,9 @@ pub use staged::StagedOptions;
 /// Problems with single objects are reported as events instead, and the scan goes on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: not a git repository (nor inside one): {message}; run keyhound inside a repository or pass --repo PATH")]
+    #[error(
+        "{path}: not a git repository (nor inside one): {message}; run keyhound inside a repository or pass --repo PATH"
+    )]
     NotARepository { path: String, message: String },
     #[error("the base of the range, {base}, is not in this repository{}; fetch enough history \
              (actions/checkout with `fetch-depth: 0`, or `git fetch --deepen=N` / `git fetch origin {base}`) \
@@ -53,12 +55,17 @@ pub struct Repo {
 impl Repo {
     /// Opens the repository containing `path` (a work tree, a subfolder of one, or a bare repo).
     pub fn discover(path: &Path) -> Result<Repo, Error> {
-        let mut repo = gix::discover(path).map_err(|e| Error::NotARepository {
-            path: path.display().to_string(),
-            message: one_line(&e),
+        let opts = gix::open::Options::default().config_overrides([
+            // a repository owned by someone else (a CI checkout) must still read large blobs
+            "gitoxide.objects.allocLimitIfReducedTrust=0",
+        ]);
+        let mut repo = gix::discover_opts(path, Default::default(), opts).map_err(|e| {
+            Error::NotARepository {
+                path: path.display().to_string(),
+                message: one_line(&e),
+            }
         })?;
-        // trees and commits are read many times during walks
-        repo.object_cache_size_if_unset(16 << 20);
+        repo.object_cache_size_if_unset(4 << 20);
         Ok(Repo { repo })
     }
 
@@ -116,7 +123,11 @@ impl Repo {
     }
 
     /// Reads a blob into `buf`. `Ok(None)` when the object is missing.
-    fn read_blob<'b>(&self, id: &gix::oid, buf: &'b mut Vec<u8>) -> Result<Option<&'b [u8]>, String> {
+    fn read_blob<'b>(
+        &self,
+        id: &gix::oid,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<Option<&'b [u8]>, String> {
         use gix::prelude::Find;
         match self.repo.objects.try_find(id, buf) {
             Ok(None) => Ok(None),
@@ -163,7 +174,11 @@ struct Entry {
 
 fn read_tree(repo: &Repo, id: &gix::oid, buf: &mut Vec<u8>) -> Result<Vec<Entry>, String> {
     use gix::prelude::FindExt;
-    let iter = repo.repo.objects.find_tree_iter(id, buf).map_err(|e| one_line(&e))?;
+    let iter = repo
+        .repo
+        .objects
+        .find_tree_iter(id, buf)
+        .map_err(|e| one_line(&e))?;
     let mut out = Vec::new();
     for e in iter {
         let e = e.map_err(|e| format!("malformed tree {id}: {e}"))?;
@@ -177,7 +192,10 @@ fn read_tree(repo: &Repo, id: &gix::oid, buf: &mut Vec<u8>) -> Result<Vec<Entry>
 }
 
 fn is_blob(kind: gix::objs::tree::EntryKind) -> bool {
-    matches!(kind, gix::objs::tree::EntryKind::Blob | gix::objs::tree::EntryKind::BlobExecutable)
+    matches!(
+        kind,
+        gix::objs::tree::EntryKind::Blob | gix::objs::tree::EntryKind::BlobExecutable
+    )
 }
 
 /// One file whose content differs between an old and a new tree.
@@ -190,7 +208,12 @@ pub(crate) struct Change {
 
 /// Regular and executable files that differ between `old` (None: the empty tree) and `new`.
 /// Symbolic links and submodules are skipped. Unchanged subtrees are not entered.
-fn diff_trees(repo: &Repo, old: Option<ObjectId>, new: ObjectId, out: &mut Vec<Change>) -> Result<(), String> {
+fn diff_trees(
+    repo: &Repo,
+    old: Option<ObjectId>,
+    new: ObjectId,
+    out: &mut Vec<Change>,
+) -> Result<(), String> {
     let mut buf = Vec::new();
     let mut stack: Vec<(Option<ObjectId>, ObjectId, String)> = vec![(old, new, String::new())];
     while let Some((old, new, prefix)) = stack.pop() {
@@ -217,7 +240,9 @@ fn diff_trees(repo: &Repo, old: Option<ObjectId>, new: ObjectId, out: &mut Vec<C
                 format!("{prefix}/{}", e.name.to_str_lossy())
             };
             if e.kind == gix::objs::tree::EntryKind::Tree {
-                let old_sub = prev.filter(|p| p.kind == gix::objs::tree::EntryKind::Tree).map(|p| p.oid);
+                let old_sub = prev
+                    .filter(|p| p.kind == gix::objs::tree::EntryKind::Tree)
+                    .map(|p| p.oid);
                 stack.push((old_sub, e.oid, path));
             } else if is_blob(e.kind) {
                 out.push(Change {

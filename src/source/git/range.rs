@@ -40,7 +40,10 @@ fn resolve(repo: &Repo, rev: &str) -> Result<Endpoint, Error> {
     }
     match repo.repo.rev_parse_single(rev) {
         Ok(id) => Ok(Endpoint::Found(peel(repo, rev, id.detach())?)),
-        Err(e) if e.is_not_found() && (rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit())) => {
+        Err(e)
+            if e.is_not_found()
+                && (rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit())) =>
+        {
             Ok(Endpoint::Missing(rev.to_string()))
         }
         Err(e) => Err(Error::BadRevision {
@@ -63,7 +66,10 @@ fn peel(repo: &Repo, rev: &str, id: ObjectId) -> Result<ObjectId, Error> {
 
 /// Every ref tip that is a commit, except `except`.
 fn other_ref_tips(repo: &Repo, except: ObjectId) -> Result<Vec<ObjectId>, Error> {
-    let refs = repo.repo.references().map_err(|e| Error::git("refs", one_line(&e)))?;
+    let refs = repo
+        .repo
+        .references()
+        .map_err(|e| Error::git("refs", one_line(&e)))?;
     let all = refs.all().map_err(|e| Error::git("refs", one_line(&e)))?;
     let mut tips = Vec::new();
     for r in all.flatten() {
@@ -85,11 +91,21 @@ fn other_ref_tips(repo: &Repo, except: ObjectId) -> Result<Vec<ObjectId>, Error>
 }
 
 /// Calls `visit` for every file version the range's commits add lines to.
-pub fn scan(repo: &Repo, opts: &RangeOptions, mut visit: impl FnMut(Event<'_>)) -> Result<RangeStats, Error> {
-    let Some((base, tip)) = opts.range.split_once("..").filter(|(_, t)| !t.starts_with('.')) else {
+pub fn scan(
+    repo: &Repo,
+    opts: &RangeOptions,
+    mut visit: impl FnMut(Event<'_>),
+) -> Result<RangeStats, Error> {
+    let Some((base, tip)) = opts
+        .range
+        .split_once("..")
+        .filter(|(_, t)| !t.starts_with('.'))
+    else {
         return Err(Error::BadRevision {
             rev: opts.range.clone(),
-            message: "expected BASE..TIP, e.g. origin/main..HEAD or the push event's before..after ids".into(),
+            message:
+                "expected BASE..TIP, e.g. origin/main..HEAD or the push event's before..after ids"
+                    .into(),
         });
     };
     let tip = if tip.is_empty() { "HEAD" } else { tip };
@@ -215,12 +231,21 @@ pub fn scan(repo: &Repo, opts: &RangeOptions, mut visit: impl FnMut(Event<'_>)) 
             }));
         }
     }
-    Ok(RangeStats { commits: commits.len() })
+    Ok(RangeStats {
+        commits: commits.len(),
+    })
 }
+
+/// A changed file and its version in each parent (None: absent there).
+type ChangeWithParents = (Change, Vec<Option<ObjectId>>);
 
 /// The files a commit changes, each with its version in every parent (None: absent there). For a
 /// merge, only files that differ from every parent.
-fn changes_of(repo: &Repo, tree: ObjectId, parents: &[ObjectId]) -> Result<Vec<(Change, Vec<Option<ObjectId>>)>, String> {
+fn changes_of(
+    repo: &Repo,
+    tree: ObjectId,
+    parents: &[ObjectId],
+) -> Result<Vec<ChangeWithParents>, String> {
     let mut buf = Vec::new();
     let parent_trees: Vec<ObjectId> = parents
         .iter()
@@ -244,11 +269,14 @@ fn changes_of(repo: &Repo, tree: ObjectId, parents: &[ObjectId]) -> Result<Vec<(
         per_parent.push(out.into_iter().map(|c| (c.path.clone(), c)).collect());
     }
     let (first, rest) = per_parent.split_first().ok_or("no parents")?;
-    let mut result: Vec<(Change, Vec<Option<ObjectId>>)> = first
+    let mut result: Vec<ChangeWithParents> = first
         .values()
         .filter(|c| rest.iter().all(|m| m.contains_key(&c.path)))
         .map(|c| {
-            let olds = per_parent.iter().map(|m| m.get(&c.path).and_then(|x| x.old)).collect();
+            let olds = per_parent
+                .iter()
+                .map(|m| m.get(&c.path).and_then(|x| x.old))
+                .collect();
             (c.clone(), olds)
         })
         .collect();

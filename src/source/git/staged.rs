@@ -17,7 +17,11 @@ pub struct StagedOptions {
 
 /// Calls `visit` for every staged file version that adds lines. Symbolic links, submodules and
 /// conflicted entries are skipped.
-pub fn scan(repo: &Repo, opts: &StagedOptions, mut visit: impl FnMut(Event<'_>)) -> Result<(), Error> {
+pub fn scan(
+    repo: &Repo,
+    opts: &StagedOptions,
+    mut visit: impl FnMut(Event<'_>),
+) -> Result<(), Error> {
     let index = match repo.repo.try_index() {
         Ok(Some(i)) => i,
         Ok(None) => return Ok(()),
@@ -40,7 +44,9 @@ pub fn scan(repo: &Repo, opts: &StagedOptions, mut visit: impl FnMut(Event<'_>))
     let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
     use gix::index::entry::{Mode, Stage};
     for entry in index.entries() {
-        if entry.stage() != Stage::Unconflicted || !(entry.mode == Mode::FILE || entry.mode == Mode::FILE_EXECUTABLE) {
+        if entry.stage() != Stage::Unconflicted
+            || !(entry.mode == Mode::FILE || entry.mode == Mode::FILE_EXECUTABLE)
+        {
             continue;
         }
         let path = entry.path(&index);
@@ -76,7 +82,11 @@ pub fn scan(repo: &Repo, opts: &StagedOptions, mut visit: impl FnMut(Event<'_>))
             }
         };
         let old_bytes: &[u8] = match old {
-            Some(id) => repo.read_blob(&id, &mut old_buf).ok().flatten().unwrap_or(&[]),
+            Some(id) => repo
+                .read_blob(&id, &mut old_buf)
+                .ok()
+                .flatten()
+                .unwrap_or(&[]),
             None => &[],
         };
         let added = added_lines(old_bytes, new);
@@ -105,7 +115,10 @@ fn missing(path: &str, id: ObjectId) -> Event<'static> {
 
 /// HEAD's tree, or None on an unborn branch (the first commit).
 fn head_tree(repo: &Repo) -> Result<Option<ObjectId>, Error> {
-    let head = repo.repo.head().map_err(|e| Error::git("HEAD", one_line(&e)))?;
+    let head = repo
+        .repo
+        .head()
+        .map_err(|e| Error::git("HEAD", one_line(&e)))?;
     if head.is_unborn() {
         return Ok(None);
     }
@@ -162,11 +175,17 @@ struct HeadTree<'r> {
 impl HeadTree<'_> {
     fn entries(&mut self, dir: &[u8]) -> Option<&Vec<Entry>> {
         if !self.dirs.contains_key(dir) {
-            let id = if dir.is_empty() { self.root } else { self.tree_at(dir) };
-            let entries = id.and_then(|id| read_tree(self.repo, &id, &mut self.buf).ok()).map(|mut v| {
-                v.sort_by(|a, b| a.name.cmp(&b.name));
-                v
-            });
+            let id = if dir.is_empty() {
+                self.root
+            } else {
+                self.tree_at(dir)
+            };
+            let entries = id
+                .and_then(|id| read_tree(self.repo, &id, &mut self.buf).ok())
+                .map(|mut v| {
+                    v.sort_by(|a, b| a.name.cmp(&b.name));
+                    v
+                });
             self.dirs.insert(dir.to_vec(), entries);
         }
         self.dirs.get(dir).and_then(Option::as_ref)
@@ -192,6 +211,8 @@ impl HeadTree<'_> {
 
     fn blob_at(&mut self, path: &gix::bstr::BStr) -> Option<ObjectId> {
         self.root?;
-        self.lookup(path.as_ref()).filter(|e| is_blob(e.kind)).map(|e| e.oid)
+        self.lookup(path.as_ref())
+            .filter(|e| is_blob(e.kind))
+            .map(|e| e.oid)
     }
 }

@@ -3,6 +3,7 @@
 //! no key-shaped text.
 
 mod dir;
+mod git;
 mod hostile;
 mod reports;
 mod rules;

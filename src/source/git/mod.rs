@@ -11,6 +11,7 @@ pub mod staged;
 use crate::location::CommitInfo;
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
+use std::collections::HashSet;
 use std::path::Path;
 
 pub use history::{HistoryOptions, Provenance};
@@ -207,7 +208,9 @@ pub(crate) struct Change {
 }
 
 /// Regular and executable files that differ between `old` (None: the empty tree) and `new`.
-/// Symbolic links and submodules are skipped. Unchanged subtrees are not entered.
+/// Symbolic links and submodules are skipped. Unchanged subtrees are not entered. A file whose
+/// content was already in `old` under another path (an exact rename or move, of a file or a
+/// whole folder) is not a change: renaming a file adds no line.
 fn diff_trees(
     repo: &Repo,
     old: Option<ObjectId>,
@@ -216,16 +219,37 @@ fn diff_trees(
 ) -> Result<(), String> {
     let mut buf = Vec::new();
     let mut stack: Vec<(Option<ObjectId>, ObjectId, String)> = vec![(old, new, String::new())];
+    let mut changes = Vec::new();
+    // blobs and trees of `old` that are gone from their place in `new`
+    let mut removed_blobs: HashSet<ObjectId> = HashSet::new();
+    let mut removed_trees: Vec<ObjectId> = Vec::new();
     while let Some((old, new, prefix)) = stack.pop() {
         if old == Some(new) {
             continue;
         }
-        let new_entries = read_tree(repo, &new, &mut buf)?;
+        let mut new_entries = read_tree(repo, &new, &mut buf)?;
         let mut old_entries = match old {
             Some(o) => read_tree(repo, &o, &mut buf)?,
             None => Vec::new(),
         };
         old_entries.sort_by(|a, b| a.name.cmp(&b.name));
+        new_entries.sort_by(|a, b| a.name.cmp(&b.name));
+        for o in &old_entries {
+            let still = new_entries
+                .binary_search_by(|n| n.name.as_slice().cmp(&o.name))
+                .ok()
+                .map(|i| &new_entries[i]);
+            if still.is_some_and(|n| n.oid == o.oid && n.kind == o.kind) {
+                continue;
+            }
+            if is_blob(o.kind) {
+                removed_blobs.insert(o.oid);
+            } else if o.kind == gix::objs::tree::EntryKind::Tree
+                && still.is_none_or(|n| n.kind != o.kind)
+            {
+                removed_trees.push(o.oid);
+            }
+        }
         for e in new_entries {
             let prev = old_entries
                 .binary_search_by(|o| o.name.as_slice().cmp(&e.name))
@@ -245,7 +269,7 @@ fn diff_trees(
                     .map(|p| p.oid);
                 stack.push((old_sub, e.oid, path));
             } else if is_blob(e.kind) {
-                out.push(Change {
+                changes.push(Change {
                     path,
                     new: e.oid,
                     old: prev.filter(|p| is_blob(p.kind)).map(|p| p.oid),
@@ -253,5 +277,22 @@ fn diff_trees(
             }
         }
     }
+    if changes.iter().any(|c| c.old.is_none()) && !removed_trees.is_empty() {
+        // files of removed folders count as removed (a moved folder)
+        while let Some(t) = removed_trees.pop() {
+            for e in read_tree(repo, &t, &mut buf)? {
+                if is_blob(e.kind) {
+                    removed_blobs.insert(e.oid);
+                } else if e.kind == gix::objs::tree::EntryKind::Tree {
+                    removed_trees.push(e.oid);
+                }
+            }
+        }
+    }
+    out.extend(
+        changes
+            .into_iter()
+            .filter(|c| c.old.is_some() || !removed_blobs.contains(&c.new)),
+    );
     Ok(())
 }

@@ -33,6 +33,7 @@ pub fn scan(
         root: head_tree,
         dirs: HashMap::new(),
         buf: Vec::new(),
+        blobs: None,
     };
     let mut unchanged: HashSet<Vec<u8>> = HashSet::new();
     if let (Some(ext), Some(root)) = (index.tree(), head_tree) {
@@ -55,6 +56,10 @@ pub fn scan(
         }
         let old = head.blob_at(path);
         if old == Some(entry.id) {
+            continue;
+        }
+        // a new path whose content HEAD already has elsewhere: a rename or copy adds no line
+        if old.is_none() && head.root.is_some() && head.all_blobs().contains(&entry.id) {
             continue;
         }
         let display = path.to_str_lossy();
@@ -170,6 +175,8 @@ struct HeadTree<'r> {
     /// directory path → its entries sorted by name (None: not a directory in HEAD)
     dirs: HashMap<Vec<u8>, Option<Vec<Entry>>>,
     buf: Vec<u8>,
+    /// every blob of HEAD's tree, read on first need (only when a new path is staged)
+    blobs: Option<HashSet<ObjectId>>,
 }
 
 impl HeadTree<'_> {
@@ -207,6 +214,27 @@ impl HeadTree<'_> {
         self.lookup(path)
             .filter(|e| e.kind == gix::objs::tree::EntryKind::Tree)
             .map(|e| e.oid)
+    }
+
+    fn all_blobs(&mut self) -> &HashSet<ObjectId> {
+        if self.blobs.is_none() {
+            let mut set = HashSet::new();
+            let mut stack: Vec<ObjectId> = self.root.into_iter().collect();
+            while let Some(t) = stack.pop() {
+                let Ok(entries) = read_tree(self.repo, &t, &mut self.buf) else {
+                    continue;
+                };
+                for e in entries {
+                    if e.kind == gix::objs::tree::EntryKind::Tree {
+                        stack.push(e.oid);
+                    } else if is_blob(e.kind) {
+                        set.insert(e.oid);
+                    }
+                }
+            }
+            self.blobs = Some(set);
+        }
+        self.blobs.get_or_insert_with(HashSet::new)
     }
 
     fn blob_at(&mut self, path: &gix::bstr::BStr) -> Option<ObjectId> {

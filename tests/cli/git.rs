@@ -1,0 +1,467 @@
+//! keyhound against real git repositories built with the git CLI under a pinned environment
+//! (fixed names, dates, default branch; no system or global config), so commit ids repeat.
+
+use super::*;
+use std::path::{Path, PathBuf};
+use std::process::Command as Proc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static CLOCK: AtomicU64 = AtomicU64::new(0);
+
+/// Runs git in `dir` with a pinned identity and clock; panics with git's message on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let tick = 1_700_000_000 + CLOCK.fetch_add(60, Ordering::Relaxed);
+    let date = format!("@{tick} +0000");
+    let out = Proc::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Alice Author")
+        .env("GIT_AUTHOR_EMAIL", "alice@example.test")
+        .env("GIT_COMMITTER_NAME", "Alice Author")
+        .env("GIT_COMMITTER_EMAIL", "alice@example.test")
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        stderr_of(&out)
+    );
+    stdout_of(&out).trim().to_string()
+}
+
+/// A new repository with `main` as its branch.
+pub fn repo() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dir = t.path().join("repo");
+    std::fs::create_dir(&dir).expect("mkdir");
+    git(&dir, &["init", "-q", "-b", "main"]);
+    (t, dir)
+}
+
+/// Writes `rel`, stages it and commits; returns the commit id.
+pub fn commit_file(dir: &Path, rel: &str, contents: &str, msg: &str) -> String {
+    write(dir, rel, contents);
+    git(dir, &["add", rel]);
+    git(dir, &["commit", "-q", "-m", msg]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+fn findings(args: &[&str], dir: &Path) -> (i32, Vec<serde_json::Value>, String) {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    let (code, out, err) = run(&a, dir);
+    let list = if out.is_empty() {
+        Vec::new()
+    } else {
+        json_of(&out)["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    (code, list, err)
+}
+
+#[test]
+fn audit_finds_a_secret_committed_then_deleted_and_says_it_is_gone_from_head() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "README.md", "# app\n", "init");
+    let tok = github_token();
+    let added = commit_file(
+        &dir,
+        "config/.env",
+        &format!("A=1\nTOKEN={tok}\n"),
+        "add config",
+    );
+    git(&dir, &["rm", "-q", "config/.env"]);
+    git(&dir, &["commit", "-q", "-m", "remove config"]);
+    let (code, f, err) = findings(&["git"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["path"], "config/.env");
+    assert_eq!(f[0]["line"], 2);
+    assert_eq!(f[0]["commit"]["commit"], added);
+    assert_eq!(f[0]["commit"]["author"], "Alice Author");
+    assert_eq!(f[0]["present_at_head"], false);
+    let (code, _, _) = run(&["dir", "."], &dir);
+    assert_eq!(code, 0, "not in the work tree any more");
+}
+
+#[test]
+fn audit_sees_a_secret_that_lives_only_on_a_side_branch() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    git(&dir, &["checkout", "-q", "-b", "feature"]);
+    let c = commit_file(
+        &dir,
+        "b.txt",
+        &format!("k={}\n", github_token()),
+        "feature work",
+    );
+    git(&dir, &["checkout", "-q", "main"]);
+    let (code, f, _) = findings(&["git"], &dir);
+    assert_eq!(code, 1);
+    assert_eq!(f[0]["commit"]["commit"], c);
+    assert_eq!(f[0]["present_at_head"], false);
+}
+
+#[test]
+fn a_secret_introduced_by_a_merge_is_attributed_to_the_merge() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "app.cfg", "name=app\nmode=one\n", "init");
+    let base = git(&dir, &["rev-parse", "HEAD"]);
+    git(&dir, &["checkout", "-q", "-b", "side"]);
+    commit_file(&dir, "app.cfg", "name=app\nmode=side\n", "side");
+    git(&dir, &["checkout", "-q", "main"]);
+    commit_file(&dir, "app.cfg", "name=app\nmode=main\n", "main");
+    // a conflicting merge, resolved by adding a line neither parent had
+    let out = Proc::new("git")
+        .args(["merge", "-q", "side"])
+        .current_dir(&dir)
+        .output()
+        .expect("git");
+    assert!(!out.status.success(), "the merge must conflict");
+    let tok = github_token();
+    write(
+        &dir,
+        "app.cfg",
+        format!("name=app\nmode=both\ntoken={tok}\n"),
+    );
+    git(&dir, &["add", "app.cfg"]);
+    git(&dir, &["commit", "-q", "-m", "merge side"]);
+    let merge = git(&dir, &["rev-parse", "HEAD"]);
+    let (code, f, err) = findings(&["git", "--range", &format!("{base}..HEAD")], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["commit"]["commit"], merge);
+    assert_eq!(f[0]["line"], 3);
+}
+
+#[test]
+fn a_rename_adds_nothing_and_the_audit_reports_the_original_place_once() {
+    let (_t, dir) = repo();
+    let added = commit_file(&dir, "old.env", &format!("T={}\n", github_token()), "add");
+    git(&dir, &["mv", "old.env", "new.env"]);
+    git(&dir, &["commit", "-q", "-m", "rename"]);
+    let (code, f, _) = findings(&["git", "--range", "HEAD~1..HEAD"], &dir);
+    assert_eq!((code, f.len()), (0, 0), "renaming a file adds no line");
+    let (_, f, _) = findings(&["git"], &dir);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["path"], "old.env");
+    assert_eq!(f[0]["commit"]["commit"], added);
+    assert_eq!(f[0]["present_at_head"], true);
+}
+
+#[test]
+fn a_reverted_secret_is_still_in_history_and_in_a_range_that_covers_it() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let base = git(&dir, &["rev-parse", "HEAD"]);
+    let bad = commit_file(&dir, "a.txt", &format!("a\n{}\n", github_token()), "oops");
+    git(&dir, &["revert", "--no-edit", "HEAD"]);
+    let (code, f, _) = findings(&["git", "--range", &format!("{base}..HEAD")], &dir);
+    assert_eq!(code, 1);
+    assert_eq!(f[0]["commit"]["commit"], bad);
+    let (code, f, _) = findings(&["git"], &dir);
+    assert_eq!(code, 1);
+    assert_eq!(f[0]["present_at_head"], false);
+}
+
+#[test]
+fn staged_scans_the_index_not_the_work_tree() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let staged = github_token();
+    let unstaged = fake("{{valid github-crc32 gho_}}");
+    write(&dir, "a.txt", format!("a\nstaged={staged}\n"));
+    git(&dir, &["add", "a.txt"]);
+    write(
+        &dir,
+        "a.txt",
+        format!("a\nstaged={staged}\nunstaged={unstaged}\n"),
+    );
+    write(&dir, "untracked.txt", format!("{unstaged}\n"));
+    let (code, f, err) = findings(&["staged", "--show-secrets"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["secret"], staged);
+    assert_eq!(f[0]["line"], 2);
+}
+
+#[test]
+fn staged_reports_only_added_lines_so_an_old_secret_does_not_block() {
+    let (_t2, dir2) = repo();
+    let tok = github_token();
+    commit_file(&dir2, "a.txt", &format!("old={tok}\n"), "legacy");
+    write(&dir2, "a.txt", format!("old={tok}\nnew line\n"));
+    git(&dir2, &["add", "a.txt"]);
+    let (code, f, err) = findings(&["staged"], &dir2);
+    assert_eq!((code, f.len()), (0, 0), "{err}");
+    git(&dir2, &["commit", "-q", "-m", "more"]);
+    git(&dir2, &["mv", "a.txt", "renamed.txt"]);
+    let (code, f, err) = findings(&["staged"], &dir2);
+    assert_eq!(
+        (code, f.len()),
+        (0, 0),
+        "a staged rename adds nothing: {err}"
+    );
+}
+
+#[test]
+fn staged_works_before_the_first_commit_and_skips_deletions_symlinks_and_binaries() {
+    let (_t, dir) = repo();
+    write(&dir, "first.env", format!("T={}\n", github_token()));
+    let mut bin = b"\0\0BIN".to_vec();
+    bin.extend_from_slice(github_token().as_bytes());
+    write(&dir, "blob.bin", bin);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("first.env", dir.join("link.env")).expect("symlink");
+    git(&dir, &["add", "-A"]);
+    let (code, f, err) = findings(&["staged"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["path"], "first.env");
+    git(&dir, &["commit", "-q", "-m", "first"]);
+    git(&dir, &["rm", "-q", "first.env"]);
+    let (code, _, err) = findings(&["staged"], &dir);
+    assert_eq!(code, 0, "deleting a file adds nothing: {err}");
+}
+
+#[test]
+fn staged_message_says_what_to_do_without_the_secret() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let tok = github_token();
+    write(&dir, "a.txt", format!("a\n{tok}\n"));
+    git(&dir, &["add", "a.txt"]);
+    let (code, out, err) = run(&["staged"], &dir);
+    assert_eq!(code, 1);
+    assert!(!out.contains(&tok) && !err.contains(&tok));
+    assert!(out.contains("a.txt") && out.contains("2:1"), "{out}");
+    assert!(
+        err.contains("commit blocked") && err.contains("git restore --staged"),
+        "{err}"
+    );
+    assert!(
+        err.contains("revoke") && err.contains("keyhound:allow"),
+        "{err}"
+    );
+}
+
+#[test]
+fn detached_head_is_fine_for_audit_range_and_staged() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let c = commit_file(&dir, "b.txt", &format!("{}\n", github_token()), "add");
+    git(&dir, &["checkout", "-q", "--detach", &c]);
+    let (code, f, _) = findings(&["git"], &dir);
+    assert_eq!((code, f.len()), (1, 1));
+    let (code, f, _) = findings(&["git", "--range", "HEAD~1..HEAD"], &dir);
+    assert_eq!((code, f.len()), (1, 1));
+    let (code, _, _) = findings(&["staged"], &dir);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_shallow_clone_without_the_base_is_an_error_that_says_how_to_fetch() {
+    let (t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "one");
+    let base = commit_file(&dir, "a.txt", "b\n", "two");
+    commit_file(&dir, "a.txt", &format!("{}\n", github_token()), "three");
+    commit_file(&dir, "a.txt", "d\n", "four");
+    let shallow = t.path().join("shallow");
+    let url = format!("file://{}", dir.display());
+    git(
+        t.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            shallow.to_str().unwrap_or("shallow"),
+        ],
+    );
+    let (code, _, err) = run(&["git", "--range", &format!("{base}..HEAD")], &shallow);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not in this repository") && err.contains("shallow"),
+        "{err}"
+    );
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+    // a base that is present but beyond the shallow boundary is just as unknowable
+    let (code, _, err) = run(&["git", "--range", "HEAD~3..HEAD"], &shallow);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_bare_repository_can_be_audited() {
+    let (t, dir) = repo();
+    commit_file(&dir, "a.txt", &format!("{}\n", github_token()), "one");
+    let bare = t.path().join("bare.git");
+    git(
+        t.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            dir.to_str().unwrap_or("repo"),
+            bare.to_str().unwrap_or("bare"),
+        ],
+    );
+    let (code, f, err) = findings(
+        &["git", "--repo", bare.to_str().unwrap_or("bare")],
+        t.path(),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f[0]["path"], "a.txt");
+}
+
+#[test]
+fn a_corrupt_object_is_exit_2_and_every_other_blob_is_still_scanned() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "good.txt", &format!("{}\n", github_token()), "good");
+    let victim = commit_file(
+        &dir,
+        "victim.txt",
+        "just some text that will be damaged\n",
+        "victim",
+    );
+    let blob = git(&dir, &["rev-parse", &format!("{victim}:victim.txt")]);
+    let path = dir.join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    std::fs::write(&path, b"this is not zlib data at all").expect("corrupt the object");
+    let (code, f, err) = findings(&["git"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&blob[..12]) || err.contains("object"), "{err}");
+    assert_eq!(f.len(), 1, "the good blob is still reported: {f:?}");
+    assert_eq!(f[0]["path"], "good.txt");
+}
+
+#[test]
+fn a_zero_base_scans_only_the_commits_no_other_ref_has() {
+    let (_t, dir) = repo();
+    commit_file(
+        &dir,
+        "old.txt",
+        &format!("{}\n", github_token()),
+        "old secret on main",
+    );
+    git(&dir, &["checkout", "-q", "-b", "topic"]);
+    let c = commit_file(
+        &dir,
+        "new.txt",
+        &format!("{}\n", fake("{{valid github-crc32 gho_}}")),
+        "new secret",
+    );
+    let zeros = "0".repeat(40);
+    let (code, f, err) = findings(&["git", "--range", &format!("{zeros}..HEAD")], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["path"], "new.txt");
+    assert_eq!(f[0]["commit"]["commit"], c);
+}
+
+#[test]
+fn range_findings_carry_commit_author_date_path_and_line_and_sarif_validates() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let c = commit_file(
+        &dir,
+        "src/settings.py",
+        &format!("DEBUG = True\nTOKEN = \"{}\"\n", github_token()),
+        "settings",
+    );
+    let (code, f, _) = findings(&["git", "--range", "HEAD~1..HEAD"], &dir);
+    assert_eq!(code, 1);
+    let x = &f[0];
+    assert_eq!(x["commit"]["commit"], c);
+    assert_eq!(x["commit"]["email"], "alice@example.test");
+    assert!(
+        x["commit"]["date"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("2023-11-")),
+        "{x}"
+    );
+    assert_eq!(
+        (x["path"].as_str(), x["line"].as_u64()),
+        (Some("src/settings.py"), Some(2))
+    );
+    let (_, sarif, _) = run(
+        &["git", "--range", "HEAD~1..HEAD", "--format", "sarif"],
+        &dir,
+    );
+    let schema = json_of(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/sarif-schema-2.1.0.json"
+        ))
+        .expect("schema"),
+    );
+    let doc = json_of(&sarif);
+    let v = jsonschema::validator_for(&schema).expect("schema compiles");
+    assert!(v.is_valid(&doc));
+    assert!(
+        doc["runs"][0]["results"][0]["message"]["text"]
+            .as_str()
+            .is_some_and(|m| m.contains(&c))
+    );
+}
+
+#[test]
+fn not_a_repository_is_a_clear_error() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let (code, _, err) = run(&["git"], t.path());
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("not a git repository") && err.contains("--repo"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["git", "--range", "nope"], t.path());
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn install_hook_blocks_a_commit_with_a_secret_and_keeps_other_hooks() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let (code, _, err) = run(&["install-hook"], &dir);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("pre-commit"), "{err}");
+    write(&dir, "a.txt", format!("a\n{}\n", github_token()));
+    git(&dir, &["add", "a.txt"]);
+    let out = Proc::new("git")
+        .args(["commit", "-q", "-m", "leak"])
+        .current_dir(&dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@example.test")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@example.test")
+        .output()
+        .expect("git");
+    assert!(!out.status.success(), "the hook must block the commit");
+    assert!(
+        stderr_of(&out).contains("commit blocked"),
+        "{}",
+        stderr_of(&out)
+    );
+    let (code, _, err) = run(&["install-hook"], &dir);
+    assert_eq!(code, 0, "installing twice is fine: {err}");
+    write(&dir, ".git/hooks/pre-commit", "#!/bin/sh\nexit 0\n");
+    let (code, _, err) = run(&["install-hook"], &dir);
+    assert_eq!(code, 2);
+    assert!(err.contains("--force"), "{err}");
+    let (code, _, _) = run(&["install-hook", "--force"], &dir);
+    assert_eq!(code, 0);
+}

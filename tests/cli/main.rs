@@ -5,6 +5,7 @@
 mod dir;
 mod git;
 mod hostile;
+mod precommit;
 mod reports;
 mod rules;
 mod stdin;

@@ -7,7 +7,10 @@ use super::*;
 use std::process::Command as Proc;
 
 fn pre_commit_available() -> bool {
-    Proc::new("pre-commit").arg("--version").output().is_ok_and(|o| o.status.success())
+    Proc::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -48,8 +51,17 @@ fn the_pre_commit_framework_blocks_a_commit_that_adds_a_secret() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     git(&dir, &["add", ".pre-commit-config.yaml"]);
     let out = pc(&["run"]);
-    assert!(out.status.success(), "a clean change passes: {}{}", stdout_of(&out), stderr_of(&out));
-    write(&dir, "deploy.sh", format!("export GITHUB_TOKEN={}\n", github_token()));
+    assert!(
+        out.status.success(),
+        "a clean change passes: {}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    write(
+        &dir,
+        "deploy.sh",
+        format!("export GITHUB_TOKEN={}\n", github_token()),
+    );
     git(&dir, &["add", "deploy.sh"]);
     let commit = Proc::new("git")
         .args(["commit", "-m", "deploy script"])
@@ -64,9 +76,18 @@ fn the_pre_commit_framework_blocks_a_commit_that_adds_a_secret() {
         .output()
         .expect("git commit runs");
     let text = format!("{}{}", stdout_of(&commit), stderr_of(&commit));
-    assert!(!commit.status.success(), "the commit must be blocked: {text}");
-    assert!(text.contains("keyhound") && text.contains("Failed"), "{text}");
-    assert!(text.contains("deploy.sh") && text.contains("github-pat-classic"), "{text}");
+    assert!(
+        !commit.status.success(),
+        "the commit must be blocked: {text}"
+    );
+    assert!(
+        text.contains("keyhound") && text.contains("Failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deploy.sh") && text.contains("github-pat-classic"),
+        "{text}"
+    );
     let log = git(&dir, &["log", "--oneline"]);
     assert_eq!(log.lines().count(), 1, "nothing was committed: {log}");
 }

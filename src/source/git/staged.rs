@@ -59,7 +59,10 @@ pub fn scan(
             continue;
         }
         // a new path whose content HEAD already has elsewhere: a rename or copy adds no line
-        if old.is_none() && head.root.is_some() && head.all_blobs().contains(&entry.id) {
+        if old.is_none()
+            && head.root.is_some()
+            && head.blobs_in_changed_dirs(&unchanged).contains(&entry.id)
+        {
             continue;
         }
         let display = path.to_str_lossy();
@@ -216,17 +219,27 @@ impl HeadTree<'_> {
             .map(|e| e.oid)
     }
 
-    fn all_blobs(&mut self) -> &HashSet<ObjectId> {
+    /// Every blob of HEAD's tree outside the directories the index records as unchanged: where
+    /// the old path of a staged rename must be (its directory lost a file).
+    fn blobs_in_changed_dirs(&mut self, unchanged: &HashSet<Vec<u8>>) -> &HashSet<ObjectId> {
         if self.blobs.is_none() {
             let mut set = HashSet::new();
-            let mut stack: Vec<ObjectId> = self.root.into_iter().collect();
-            while let Some(t) = stack.pop() {
+            let mut stack: Vec<(ObjectId, Vec<u8>)> =
+                self.root.into_iter().map(|r| (r, Vec::new())).collect();
+            while let Some((t, path)) = stack.pop() {
                 let Ok(entries) = read_tree(self.repo, &t, &mut self.buf) else {
                     continue;
                 };
                 for e in entries {
                     if e.kind == gix::objs::tree::EntryKind::Tree {
-                        stack.push(e.oid);
+                        let mut sub = path.clone();
+                        if !sub.is_empty() {
+                            sub.push(b'/');
+                        }
+                        sub.extend_from_slice(&e.name);
+                        if !unchanged.contains(&sub) {
+                            stack.push((e.oid, sub));
+                        }
                     } else if is_blob(e.kind) {
                         set.insert(e.oid);
                     }

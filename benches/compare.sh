@@ -5,6 +5,9 @@
 # tool's time as a ratio of keyhound's.
 #
 #   benches/compare.sh dir TREE [ROUNDS]        # a folder (e.g. a big project's work tree)
+#   benches/compare.sh git REPO [ROUNDS]        # full-history audit of a repository (bare is fine)
+#   benches/compare.sh staged REPO [ROUNDS]     # pre-commit scan of what is staged in REPO (a work
+#                                               # tree with a small staged change)
 #
 #   KEYHOUND=path        keyhound binary        (default: target/release/keyhound)
 #   BASELINE=path        an earlier keyhound build to compare against (optional)
@@ -13,8 +16,8 @@
 #
 # Peers are never a dependency of the tests; they are only looked for here.
 set -euo pipefail
-mode=${1:?usage: compare.sh dir TREE [ROUNDS]}
-target=${2:?usage: compare.sh dir TREE [ROUNDS]}
+mode=${1:?usage: compare.sh dir|git|staged TARGET [ROUNDS]}
+target=${2:?usage: compare.sh dir|git|staged TARGET [ROUNDS]}
 rounds=${3:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 KEYHOUND=${KEYHOUND:-$here/target/release/keyhound}
@@ -42,12 +45,28 @@ dir)
     [ -n "$KINGFISHER" ] && add kingfisher "'$KINGFISHER' scan '$target' --git-history none --no-validate --no-update-check --format json -o $out/kf.json"
     [ -n "$GITLEAKS" ] && add gitleaks "'$GITLEAKS' dir '$target' --no-banner --redact -l error -r $out/gl.json"
     ;;
+git)
+    add keyhound "'$KEYHOUND' git --repo '$target' --format json -o $out/kh.json -q"
+    [ -n "${BASELINE:-}" ] && add baseline "'$BASELINE' git --repo '$target' --format json -o $out/base.json -q"
+    [ -n "$BETTERLEAKS" ] && add betterleaks "'$BETTERLEAKS' git --no-banner -s --redact=100 -l error -o $out/bl.json '$target'"
+    [ -n "$KINGFISHER" ] && add kingfisher "'$KINGFISHER' scan '$target' --git-history full --no-validate --no-update-check --format json -o $out/kf.json"
+    [ -n "$GITLEAKS" ] && add gitleaks "'$GITLEAKS' git --no-banner --redact -l error -r $out/gl.json '$target'"
+    ;;
+staged)
+    add keyhound "cd '$target' && '$KEYHOUND' staged -q"
+    [ -n "${BASELINE:-}" ] && add baseline "cd '$target' && '$BASELINE' staged -q"
+    [ -n "$BETTERLEAKS" ] && add betterleaks "cd '$target' && '$BETTERLEAKS' git --staged --no-banner -s -l error ."
+    [ -n "$KINGFISHER" ] && add kingfisher "cd '$target' && '$KINGFISHER' scan . --staged --no-validate --no-update-check"
+    [ -n "$GITLEAKS" ] && add gitleaks "cd '$target' && '$GITLEAKS' git --pre-commit --staged --no-banner -l error ."
+    ;;
 *)
-    echo "unknown mode $mode (dir)" >&2; exit 2 ;;
+    echo "unknown mode $mode (dir, git, staged)" >&2; exit 2 ;;
 esac
 
 # warm the page cache so every tool reads from memory
 find "$target" -type f -print0 2>/dev/null | xargs -0 cat > /dev/null 2>&1 || true
+# for time, /usr/bin/time -f %e has 10 ms resolution; staged runs are near that: use perf stat
+# (or hyperfine) for those when available
 
 declare -A times rss
 for ((r = 1; r <= rounds; r++)); do

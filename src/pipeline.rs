@@ -206,6 +206,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
     let mut outcome = Outcome::default();
     let mut history_repo = None;
     let mut threads = 1;
+    let mut progress = None;
     let mut include_unreachable = false;
     let workers: Vec<Worker<'_>> = match &plan.source {
         SourcePlan::Dir(opts) => {
@@ -241,6 +242,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
             let repo = open(repo)?;
             include_unreachable = *inc;
             threads = opts.threads;
+            progress = opts.progress.clone();
             let (workers, _) = git::history::scan(
                 &repo,
                 opts,
@@ -261,7 +263,13 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         outcome.summary.skipped += o.summary.skipped;
     }
     if let Some(repo) = &history_repo {
-        place_history_findings(repo, &mut outcome.findings, include_unreachable, threads)?;
+        place_history_findings(
+            repo,
+            &mut outcome.findings,
+            include_unreachable,
+            threads,
+            progress.as_deref(),
+        )?;
     }
     outcome.findings = crate::filter::group(outcome.findings);
     outcome.errors.sort();
@@ -281,9 +289,10 @@ fn place_history_findings(
     findings: &mut Vec<Finding>,
     include_unreachable: bool,
     threads: usize,
+    progress: Option<&git::history::Progress>,
 ) -> Result<(), Error> {
     let wanted: HashSet<BlobId> = findings.iter().filter_map(|f| f.blob).collect();
-    let places = git::history::provenance(repo, &wanted, threads)?;
+    let places = git::history::provenance(repo, &wanted, threads, progress)?;
     findings.retain_mut(|f| {
         let Some(id) = f.blob else { return true };
         match places.get(&id) {

@@ -4,6 +4,7 @@
 
 mod args;
 mod hook;
+mod progress;
 mod rules_cmd;
 mod run;
 

@@ -96,6 +96,9 @@ fn git(a: GitArgs, color: ColorChoice, msgs: &Messages) -> Result<ExitStatus> {
                 opts: HistoryOptions {
                     max_file_size: a.scan.max_file_size,
                     threads: threads(&a.scan),
+                    progress: (!msgs.quiet && std::io::stderr().is_terminal()).then(|| {
+                        std::sync::Arc::new(crate::source::git::history::Progress::default())
+                    }),
                 },
                 include_unreachable: a.include_unreachable,
             },
@@ -156,7 +159,15 @@ fn scan(
         engine,
         collect_skips: msgs.verbose,
     };
-    let outcome = pipeline::run(&plan)?;
+    let ticker = match &plan.source {
+        SourcePlan::History { opts, .. } => opts.progress.clone().map(super::progress::start),
+        _ => None,
+    };
+    let outcome = pipeline::run(&plan);
+    if let Some(t) = ticker {
+        t.finish();
+    }
+    let outcome = outcome?;
     for (path, why) in &outcome.skipped {
         msgs.detail(format_args!("{path}: {why}"));
     }

@@ -465,3 +465,18 @@ fn install_hook_blocks_a_commit_with_a_secret_and_keeps_other_hooks() {
     let (code, _, _) = run(&["install-hook", "--force"], &dir);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn unreachable_objects_are_reported_only_with_include_unreachable() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    // a blob written to the object database but never committed (as after a reset or amend)
+    write(&dir, "dangling.txt", format!("{}\n", github_token()));
+    let id = git(&dir, &["hash-object", "-w", "dangling.txt"]);
+    std::fs::remove_file(dir.join("dangling.txt")).expect("rm");
+    let (code, f, err) = findings(&["git"], &dir);
+    assert_eq!((code, f.len()), (0, 0), "{err}");
+    let (code, f, err) = findings(&["git", "--include-unreachable"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f[0]["path"], format!("(unreachable blob {id})"));
+}

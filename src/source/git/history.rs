@@ -21,6 +21,19 @@ use std::sync::atomic::AtomicBool;
 pub struct HistoryOptions {
     pub max_file_size: u64,
     pub threads: usize,
+    /// Counts objects as they are decoded, for a progress display (relaxed atomic adds only).
+    pub progress: Option<std::sync::Arc<Progress>>,
+}
+
+/// Progress of a history scan, readable from another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Objects in all packs (known once the packs are opened) plus loose objects seen.
+    pub total: std::sync::atomic::AtomicU64,
+    /// Objects decoded so far.
+    pub done: std::sync::atomic::AtomicU64,
+    /// 0: scanning blobs; 1: placing findings (a second pass).
+    pub phase: std::sync::atomic::AtomicU64,
 }
 
 /// Totals of the object scan.
@@ -130,6 +143,7 @@ fn layout(repo: &Repo) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> {
 fn for_each_object<S, I, F>(
     repo: &Repo,
     threads: usize,
+    progress: Option<&Progress>,
     init: I,
     f: F,
 ) -> Result<(Vec<S>, HistoryStats), Error>
@@ -138,8 +152,15 @@ where
     I: Fn() -> S + Sync,
     F: Fn(&mut S, Obj<'_>) + Sync,
 {
+    use std::sync::atomic::Ordering::Relaxed;
     let hash = repo.repo.object_hash();
     let (idx_paths, loose_dirs) = layout(repo)?;
+    let f = |s: &mut S, o: Obj<'_>| {
+        if let Some(p) = progress {
+            p.done.fetch_add(1, Relaxed);
+        }
+        f(s, o)
+    };
     let done = Mutex::new(Vec::new());
     let interrupt = AtomicBool::new(false);
     let mut bundles: Vec<pack::Bundle> = Vec::new();
@@ -160,6 +181,10 @@ where
             }
         };
         stats.packs += 1;
+        if let Some(p) = progress {
+            p.total
+                .fetch_add(u64::from(bundle.index.num_objects()), Relaxed);
+        }
         let mut worker = Worker {
             state: Some(init()),
             init: &init,
@@ -299,37 +324,43 @@ where
     V: Fn(&mut S, Event<'_>) + Sync,
 {
     let max = opts.max_file_size;
-    for_each_object(repo, opts.threads, init, |state, obj| match obj {
-        Obj::Object {
-            kind: Kind::Blob,
-            data,
-            id,
-        } => {
-            let ev = if data.len() as u64 > max {
-                Event::Skipped {
-                    path: format!("blob {id}"),
-                    reason: Skip::TooLarge(data.len() as u64),
-                }
-            } else {
-                Event::Blob(Blob {
-                    bytes: data,
-                    path: "",
-                    added: None,
-                    commit: None,
-                    id: Some(raw(id)),
-                })
-            };
-            visit(state, ev);
-        }
-        Obj::Object { .. } => {}
-        Obj::Error { what, message } => visit(
-            state,
-            Event::Error(crate::source::Error::Walk {
-                path: what,
-                message,
-            }),
-        ),
-    })
+    for_each_object(
+        repo,
+        opts.threads,
+        opts.progress.as_deref(),
+        init,
+        |state, obj| match obj {
+            Obj::Object {
+                kind: Kind::Blob,
+                data,
+                id,
+            } => {
+                let ev = if data.len() as u64 > max {
+                    Event::Skipped {
+                        path: format!("blob {id}"),
+                        reason: Skip::TooLarge(data.len() as u64),
+                    }
+                } else {
+                    Event::Blob(Blob {
+                        bytes: data,
+                        path: "",
+                        added: None,
+                        commit: None,
+                        id: Some(raw(id)),
+                    })
+                };
+                visit(state, ev);
+            }
+            Obj::Object { .. } => {}
+            Obj::Error { what, message } => visit(
+                state,
+                Event::Error(crate::source::Error::Walk {
+                    path: what,
+                    message,
+                }),
+            ),
+        },
+    )
 }
 
 /// Where a blob was first introduced.
@@ -392,12 +423,19 @@ pub fn provenance(
     repo: &Repo,
     wanted: &HashSet<BlobId>,
     threads: usize,
+    progress: Option<&Progress>,
 ) -> Result<HashMap<BlobId, Provenance>, Error> {
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
+    if let Some(p) = progress {
+        use std::sync::atomic::Ordering::Relaxed;
+        p.phase.store(1, Relaxed);
+        p.done.store(0, Relaxed);
+        p.total.store(0, Relaxed);
+    }
     let hash = repo.repo.object_hash();
-    let (graphs, _) = for_each_object(repo, threads, Graph::default, |g, obj| {
+    let (graphs, _) = for_each_object(repo, threads, progress, Graph::default, |g, obj| {
         let Obj::Object { kind, data, id } = obj else {
             return;
         };

@@ -8,22 +8,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static CLOCK: AtomicU64 = AtomicU64::new(0);
 
-/// Runs git in `dir` with a pinned identity and clock; panics with git's message on failure.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let tick = 1_700_000_000 + CLOCK.fetch_add(60, Ordering::Relaxed);
-    let date = format!("@{tick} +0000");
-    let out = Proc::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
+/// A command with git's pinned environment: no system or global config, a fixed identity.
+pub fn pinned(program: &str, dir: &Path) -> Proc {
+    let mut c = Proc::new(program);
+    c.current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_AUTHOR_NAME", "Alice Author")
         .env("GIT_AUTHOR_EMAIL", "alice@example.test")
         .env("GIT_COMMITTER_NAME", "Alice Author")
-        .env("GIT_COMMITTER_EMAIL", "alice@example.test")
+        .env("GIT_COMMITTER_EMAIL", "alice@example.test");
+    c
+}
+
+/// Runs git in `dir` with a pinned identity and clock; panics with git's message on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let tick = 1_700_000_000 + CLOCK.fetch_add(60, Ordering::Relaxed);
+    let date = format!("@{tick} +0000");
+    let out = pinned("git", dir)
+        .args(args)
+        .env("HOME", dir)
         .env("GIT_AUTHOR_DATE", &date)
         .env("GIT_COMMITTER_DATE", &date)
         .output()
@@ -440,14 +447,8 @@ fn install_hook_blocks_a_commit_with_a_secret_and_keeps_other_hooks() {
     assert!(err.contains("pre-commit"), "{err}");
     write(&dir, "a.txt", format!("a\n{}\n", github_token()));
     git(&dir, &["add", "a.txt"]);
-    let out = Proc::new("git")
+    let out = pinned("git", &dir)
         .args(["commit", "-q", "-m", "leak"])
-        .current_dir(&dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "A")
-        .env("GIT_AUTHOR_EMAIL", "a@example.test")
-        .env("GIT_COMMITTER_NAME", "A")
-        .env("GIT_COMMITTER_EMAIL", "a@example.test")
         .output()
         .expect("git");
     assert!(!out.status.success(), "the hook must block the commit");

@@ -2,7 +2,7 @@
 //! keyhound from this repository's `.pre-commit-hooks.yaml` and blocks a commit that adds a
 //! secret. pre-commit builds keyhound with `cargo install`; the build is cached under `target/`.
 
-use super::git::{commit_file, git, repo};
+use super::git::{commit_file, git, pinned, repo};
 use super::*;
 use std::process::Command as Proc;
 
@@ -33,20 +33,16 @@ fn the_pre_commit_framework_blocks_a_commit_that_adds_a_secret() {
         format!("repos:\n  - repo: {here}\n    rev: {rev}\n    hooks:\n      - id: keyhound\n"),
     );
     let cache = std::path::Path::new(here).join("target/pre-commit");
-    let pc = |args: &[&str]| {
-        Proc::new("pre-commit")
+    // pre-commit builds keyhound with cargo; keep its environments and build cache under target/
+    let run_in = |program: &str, args: &[&str]| {
+        pinned(program, &dir)
             .args(args)
-            .current_dir(&dir)
             .env("PRE_COMMIT_HOME", cache.join("home"))
             .env("CARGO_TARGET_DIR", cache.join("cargo-target"))
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "A")
-            .env("GIT_AUTHOR_EMAIL", "a@example.test")
-            .env("GIT_COMMITTER_NAME", "A")
-            .env("GIT_COMMITTER_EMAIL", "a@example.test")
             .output()
-            .expect("pre-commit runs")
+            .expect("runs")
     };
+    let pc = |args: &[&str]| run_in("pre-commit", args);
     let out = pc(&["install"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     git(&dir, &["add", ".pre-commit-config.yaml"]);
@@ -63,18 +59,7 @@ fn the_pre_commit_framework_blocks_a_commit_that_adds_a_secret() {
         format!("export GITHUB_TOKEN={}\n", github_token()),
     );
     git(&dir, &["add", "deploy.sh"]);
-    let commit = Proc::new("git")
-        .args(["commit", "-m", "deploy script"])
-        .current_dir(&dir)
-        .env("PRE_COMMIT_HOME", cache.join("home"))
-        .env("CARGO_TARGET_DIR", cache.join("cargo-target"))
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "A")
-        .env("GIT_AUTHOR_EMAIL", "a@example.test")
-        .env("GIT_COMMITTER_NAME", "A")
-        .env("GIT_COMMITTER_EMAIL", "a@example.test")
-        .output()
-        .expect("git commit runs");
+    let commit = run_in("git", &["commit", "-m", "deploy script"]);
     let text = format!("{}{}", stdout_of(&commit), stderr_of(&commit));
     assert!(
         !commit.status.success(),

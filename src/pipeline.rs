@@ -82,6 +82,8 @@ pub struct Outcome {
     pub errors: Vec<ItemError>,
     /// (path, why) for items not scanned; only with `collect_skips`.
     pub skipped: Vec<(String, String)>,
+    /// Things the user should know about the scope of the scan (not errors).
+    pub notices: Vec<String>,
 }
 
 struct Worker<'e> {
@@ -240,6 +242,13 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
             include_unreachable: inc,
         } => {
             let repo = open(repo)?;
+            if repo.is_shallow() {
+                outcome.notices.push(
+                    "this is a shallow clone: history before its shallow boundary is not here and was not \
+                     scanned; audit a full clone (git fetch --unshallow)"
+                        .to_string(),
+                );
+            }
             include_unreachable = *inc;
             threads = opts.threads;
             progress = opts.progress.clone();

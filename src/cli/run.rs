@@ -174,6 +174,9 @@ fn scan(
     for e in &outcome.errors {
         msgs.error(e);
     }
+    for n in &outcome.notices {
+        msgs.error(format_args!("note: {n}"));
+    }
     let status = ExitStatus::of(outcome.findings.len(), outcome.errors.len());
     write_report(&outcome, args, color)?;
     summarize(&outcome, msgs, mode);

@@ -305,6 +305,12 @@ fn a_shallow_clone_without_the_base_is_an_error_that_says_how_to_fetch() {
     // a base that is present but beyond the shallow boundary is just as unknowable
     let (code, _, err) = run(&["git", "--range", "HEAD~3..HEAD"], &shallow);
     assert_eq!(code, 2, "{err}");
+    // an audit of a shallow clone says what it could not see
+    let (_, _, err) = run(&["git"], &shallow);
+    assert!(
+        err.contains("shallow clone") && err.contains("--unshallow"),
+        "{err}"
+    );
 }
 
 #[test]

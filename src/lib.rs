@@ -3,9 +3,9 @@
 //!
 //! ```text
 //!  dir / stdin / git ──► source: Blob { bytes, path }        (size gate, errors as events)
-//!        │  parallel workers, one Scanner (scratch buffers) each, no locks on the hot path
+//!        │  parallel workers (the dir walker's / gix-pack's threads), one Scanner each, no hot-path locks
 //!        ▼
-//!  prefilter: one aho-corasick automaton over all rule keywords → candidate rules + hits
+//!  prefilter: every rule keyword, case-folded bitset tests then exact compare → candidate rules + hits
 //!        ▼
 //!  confirm: the rule's regex in a window around each hit → secret group → entropy,
 //!           placeholder test, checksum validator → rule allowlist → inline `keyhound:allow`

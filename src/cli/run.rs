@@ -148,12 +148,6 @@ fn scan(
     mode: Mode,
 ) -> Result<ExitStatus> {
     let engine = builtin_engine()?;
-    let threads = threads(args);
-    // the walker runs its own threads; rayon is configured for any parallel stage after it
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .ok();
     let plan = Plan {
         source,
         engine,

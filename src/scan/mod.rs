@@ -2,7 +2,7 @@
 //! worker (immutable); each worker owns a `Scanner` with its scratch buffers, so the hot path takes
 //! no lock and allocates nothing per byte or per line.
 //!
-//! Matching is two-stage: one aho-corasick automaton over every rule's keywords finds where a rule
+//! Matching is two-stage: the keyword prefilter (`prefilter`) over every rule's keywords finds where a rule
 //! can match; the rule's regex then runs only in a window around each keyword hit (the hit's line,
 //! or 16 KiB onward for multi-line rules), with overlapping windows of one rule merged so no byte
 //! is searched twice by the same regex. A regex match then passes the entropy, placeholder,

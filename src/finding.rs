@@ -22,6 +22,11 @@ pub struct Finding {
     pub blob: Option<crate::source::BlobId>,
 }
 
+/// A blob id in hex, as git writes it.
+pub fn blob_hex(id: &crate::source::BlobId) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Finding {
     /// Report order: path, line, column, rule.
     pub fn sort_key(&self) -> (&str, u32, u32, &str) {

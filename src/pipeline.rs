@@ -136,7 +136,7 @@ impl<'e> Worker<'e> {
             self.out.summary.skipped += 1;
             if self.collect_skips {
                 let what = match (b.path, b.id) {
-                    ("", Some(id)) => format!("blob {}", hex(&id)),
+                    ("", Some(id)) => format!("blob {}", crate::finding::blob_hex(&id)),
                     _ => b.path.to_string(),
                 };
                 self.out.skipped.push((what, "skipped: binary".into()));
@@ -189,10 +189,6 @@ impl<'e> Worker<'e> {
             });
         }
     }
-}
-
-fn hex(id: &BlobId) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn open(repo: &std::path::Path) -> Result<Repo, Error> {
@@ -312,7 +308,7 @@ fn place_history_findings(
                 true
             }
             None if include_unreachable => {
-                f.location.path = format!("(unreachable blob {})", hex(&id));
+                f.location.path = format!("(unreachable blob {})", crate::finding::blob_hex(&id));
                 f.present_at_head = Some(false);
                 true
             }

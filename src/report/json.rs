@@ -89,9 +89,7 @@ fn finding<'a>(r: &Report<'_>, f: &'a Finding) -> JsonFinding<'a> {
         place: (&f.location).into(),
         also_at: f.also_at.iter().map(Into::into).collect(),
         present_at_head: f.present_at_head,
-        blob: f
-            .blob
-            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect()),
+        blob: f.blob.as_ref().map(crate::finding::blob_hex),
         remediation: &f.rule.remediation,
         references: &f.rule.references,
     }

@@ -162,6 +162,15 @@ fn one_line(err: &gix::Error) -> String {
     if out.is_empty() { err.to_string() } else { out }
 }
 
+/// A gix object id as the source-neutral `BlobId`.
+pub(crate) fn blob_id(id: &gix::oid) -> crate::source::BlobId {
+    let mut out = [0u8; 20];
+    let b = id.as_bytes();
+    let n = b.len().min(20);
+    out[..n].copy_from_slice(&b[..n]);
+    out
+}
+
 fn rfc3339(t: gix::date::Time) -> String {
     t.format(gix::date::time::format::ISO8601_STRICT)
         .unwrap_or_else(|_| format!("@{}", t.seconds))

@@ -4,7 +4,7 @@
 //! missing base (a shallow clone) is an error that says how to fetch enough history, never a
 //! silent pass.
 
-use super::{Change, Error, Repo, diff_trees, one_line};
+use super::{Change, Error, Repo, blob_id, diff_trees, one_line};
 use crate::location::CommitInfo;
 use crate::source::lines::{LineSet, added_against_all};
 use crate::source::{Blob, Event, Skip};
@@ -220,14 +220,12 @@ pub fn scan(
             if added.is_empty() {
                 continue;
             }
-            let mut raw = [0u8; 20];
-            raw.copy_from_slice(&change.new.as_bytes()[..20]);
             visit(Event::Blob(Blob {
                 bytes: new,
                 path: &change.path,
                 added: Some(&added),
                 commit: Some(&info),
-                id: Some(raw),
+                id: Some(blob_id(&change.new)),
             }));
         }
     }

@@ -3,7 +3,7 @@
 //! directories are unchanged since HEAD, so only the directories with staged changes are read:
 //! a small commit costs a few object reads however large the repository.
 
-use super::{Entry, Error, Repo, is_blob, one_line, read_tree};
+use super::{Entry, Error, Repo, blob_id, is_blob, one_line, read_tree};
 use crate::source::lines::added_lines;
 use crate::source::{Blob, Event, Skip};
 use gix::ObjectId;
@@ -101,14 +101,12 @@ pub fn scan(
         if added.is_empty() {
             continue;
         }
-        let mut id = [0u8; 20];
-        id.copy_from_slice(&entry.id.as_bytes()[..20.min(entry.id.as_bytes().len())]);
         visit(Event::Blob(Blob {
             bytes: new,
             path: &display,
             added: Some(&added),
             commit: None,
-            id: Some(id),
+            id: Some(blob_id(&entry.id)),
         }));
     }
     Ok(())

@@ -6,7 +6,7 @@
 //! reaching each wanted blob is found in memory, instead of reading hundreds of thousands of trees
 //! through their delta chains one by one (measured 10.5 s against about 3 s on git.git).
 
-use super::{Error, Repo, blob_id, is_blob, one_line, read_tree};
+use super::{Error, Repo, blob_id, one_line, read_tree, tree_blobs};
 use crate::location::CommitInfo;
 use crate::source::{Blob, BlobId, Event, Skip};
 use gix::ObjectId;
@@ -650,25 +650,14 @@ fn path_of(repo: &Repo, chain: &[ObjectId], name: &[u8], buf: &mut Vec<u8>) -> S
 
 /// The wanted blobs that HEAD's tree holds.
 fn head_blobs(repo: &Repo, wanted: &HashSet<BlobId>) -> HashSet<BlobId> {
-    let mut out = HashSet::new();
     let Ok(root) = repo.repo.head_tree_id() else {
-        return out;
+        return HashSet::new();
     };
-    let mut stack = vec![root.detach()];
-    let mut buf = Vec::new();
-    while let Some(t) = stack.pop() {
-        let Ok(entries) = read_tree(repo, &t, &mut buf) else {
-            continue;
-        };
-        for e in entries {
-            if e.kind == gix::objs::tree::EntryKind::Tree {
-                stack.push(e.oid);
-            } else if is_blob(e.kind) && wanted.contains(&blob_id(&e.oid)) {
-                out.insert(blob_id(&e.oid));
-            }
-        }
-    }
-    out
+    tree_blobs(repo, root.detach(), |_| false)
+        .iter()
+        .map(|id| blob_id(id))
+        .filter(|b| wanted.contains(b))
+        .collect()
 }
 
 #[cfg(test)]

@@ -162,6 +162,34 @@ fn one_line(err: &gix::Error) -> String {
     if out.is_empty() { err.to_string() } else { out }
 }
 
+/// Every blob id (regular or executable file) in the tree `root`, without entering the folders
+/// whose path `skip` accepts.
+fn tree_blobs(repo: &Repo, root: ObjectId, skip: impl Fn(&[u8]) -> bool) -> HashSet<ObjectId> {
+    let mut out = HashSet::new();
+    let mut stack: Vec<(ObjectId, Vec<u8>)> = vec![(root, Vec::new())];
+    let mut buf = Vec::new();
+    while let Some((t, path)) = stack.pop() {
+        let Ok(entries) = read_tree(repo, &t, &mut buf) else {
+            continue;
+        };
+        for e in entries {
+            if e.kind == gix::objs::tree::EntryKind::Tree {
+                let mut sub = path.clone();
+                if !sub.is_empty() {
+                    sub.push(b'/');
+                }
+                sub.extend_from_slice(&e.name);
+                if !skip(&sub) {
+                    stack.push((e.oid, sub));
+                }
+            } else if is_blob(e.kind) {
+                out.insert(e.oid);
+            }
+        }
+    }
+    out
+}
+
 /// A gix object id as the source-neutral `BlobId`.
 pub(crate) fn blob_id(id: &gix::oid) -> crate::source::BlobId {
     let mut out = [0u8; 20];

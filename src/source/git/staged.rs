@@ -3,7 +3,7 @@
 //! directories are unchanged since HEAD, so only the directories with staged changes are read:
 //! a small commit costs a few object reads however large the repository.
 
-use super::{Entry, Error, Repo, blob_id, is_blob, one_line, read_tree};
+use super::{Entry, Error, Repo, blob_id, is_blob, one_line, read_tree, tree_blobs};
 use crate::source::lines::added_lines;
 use crate::source::{Blob, Event, Skip};
 use gix::ObjectId;
@@ -221,28 +221,10 @@ impl HeadTree<'_> {
     /// the old path of a staged rename must be (its directory lost a file).
     fn blobs_in_changed_dirs(&mut self, unchanged: &HashSet<Vec<u8>>) -> &HashSet<ObjectId> {
         if self.blobs.is_none() {
-            let mut set = HashSet::new();
-            let mut stack: Vec<(ObjectId, Vec<u8>)> =
-                self.root.into_iter().map(|r| (r, Vec::new())).collect();
-            while let Some((t, path)) = stack.pop() {
-                let Ok(entries) = read_tree(self.repo, &t, &mut self.buf) else {
-                    continue;
-                };
-                for e in entries {
-                    if e.kind == gix::objs::tree::EntryKind::Tree {
-                        let mut sub = path.clone();
-                        if !sub.is_empty() {
-                            sub.push(b'/');
-                        }
-                        sub.extend_from_slice(&e.name);
-                        if !unchanged.contains(&sub) {
-                            stack.push((e.oid, sub));
-                        }
-                    } else if is_blob(e.kind) {
-                        set.insert(e.oid);
-                    }
-                }
-            }
+            let set = match self.root {
+                Some(root) => tree_blobs(self.repo, root, |dir| unchanged.contains(dir)),
+                None => HashSet::new(),
+            };
             self.blobs = Some(set);
         }
         self.blobs.get_or_insert_with(HashSet::new)

@@ -16,8 +16,11 @@ pub struct CommitInfo {
     pub commit: String,
     pub author: String,
     pub email: String,
-    /// RFC 3339.
+    /// RFC 3339 (the author date).
     pub date: String,
+    /// Committer time, seconds since the epoch: what "oldest" means when places are compared.
+    #[serde(skip)]
+    pub time: i64,
 }
 
 /// One place a secret occurs.

@@ -4,10 +4,17 @@
 use crate::finding::Finding;
 use std::collections::HashMap;
 
-/// Groups findings of the same rule and secret; the earliest location (path, line, column)
-/// becomes the finding's location, the rest go to `also_at`. Output is sorted for reporting.
+/// Groups findings of the same rule and secret; the earliest place becomes the finding's
+/// location (oldest commit first for git sources, then path, line, column), the rest go to
+/// `also_at`. Output is sorted for reporting.
 pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let when = |f: &Finding| {
+        f.location
+            .commit
+            .as_ref()
+            .map(|c| (c.time, c.commit.clone()))
+    };
+    findings.sort_by(|a, b| (when(a), a.sort_key()).cmp(&(when(b), b.sort_key())));
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     for f in findings {
@@ -34,6 +41,7 @@ pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
         f.also_at.sort();
         f.also_at.dedup();
     }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }
 
@@ -86,5 +94,41 @@ mod tests {
         assert_eq!(out[0].also_at.len(), 1);
         assert_eq!(out[0].also_at[0].path, "b.txt");
         assert_eq!(out[1].location.start.line, 9);
+    }
+
+    #[test]
+    fn the_oldest_commit_is_the_place_that_introduced_a_secret_whatever_the_input_order() {
+        let r = Arc::new(RuleInfo {
+            id: "r".into(),
+            name: "r".into(),
+            description: String::new(),
+            severity: Severity::High,
+            remediation: String::new(),
+            references: vec![],
+            keywords: vec![],
+            validator: None,
+        });
+        let at = |commit: &str, time: i64, path: &str| {
+            let mut f = finding(&r, "s", path, 1);
+            f.location.commit = Some(crate::location::CommitInfo {
+                commit: commit.into(),
+                author: String::new(),
+                email: String::new(),
+                date: String::new(),
+                time,
+            });
+            f
+        };
+        let places = [
+            at("c2018", 1_541_000_000, "a.txt"),
+            at("c2014", 1_418_000_000, "z.txt"),
+        ];
+        for order in [[0, 1], [1, 0]] {
+            let out = group(order.iter().map(|&i| places[i].clone()).collect());
+            assert_eq!(out.len(), 1);
+            let first = out[0].location.commit.as_ref().map(|c| c.commit.as_str());
+            assert_eq!(first, Some("c2014"));
+            assert_eq!(out[0].also_at.len(), 1);
+        }
     }
 }

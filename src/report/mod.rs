@@ -156,6 +156,7 @@ pub(crate) mod testdata {
                         author: "A U Thor".into(),
                         email: "author@example.com".into(),
                         date: "2005-04-07T22:13:13Z".into(),
+                        time: 1_112_911_993,
                     }),
                     ..at("src/db.py", 12, 17, 14)
                 },

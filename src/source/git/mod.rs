@@ -6,6 +6,7 @@
 
 pub mod history;
 pub mod range;
+mod resident;
 pub mod staged;
 
 use crate::location::CommitInfo;
@@ -117,11 +118,17 @@ impl Repo {
             ),
             Err(_) => (String::new(), String::new(), String::new()),
         };
+        let time = c
+            .committer()
+            .ok()
+            .and_then(|s| s.time().ok())
+            .map_or(0, |t| t.seconds);
         Ok(CommitInfo {
             commit: id.to_string(),
             author,
             email,
             date,
+            time,
         })
     }
 

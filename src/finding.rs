@@ -20,6 +20,15 @@ pub struct Finding {
     pub present_at_head: Option<bool>,
     /// Git sources: the blob the secret was found in.
     pub blob: Option<crate::source::BlobId>,
+    /// The matched text and its line, kept only while allowlists that test them need them.
+    pub context: Option<Box<MatchText>>,
+}
+
+/// The text around a secret that line- and match-targeted allowlists test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchText {
+    pub line: Vec<u8>,
+    pub matched: Vec<u8>,
 }
 
 /// A blob id in hex, as git writes it.

@@ -20,6 +20,7 @@
 //! `source`, `scan` and `report` never import each other; they meet in `pipeline`.
 
 pub mod cli;
+pub mod config;
 pub mod exit;
 pub mod filter;
 pub mod finding;

@@ -3,7 +3,8 @@
 //! modes, only secrets on added lines), places history findings at the commit that introduced
 //! them, then groups and sorts.
 
-use crate::finding::Finding;
+use crate::filter::Filters;
+use crate::finding::{Finding, MatchText};
 use crate::fingerprint::fingerprint;
 use crate::location::{Location, Locator};
 use crate::report::Summary;
@@ -46,6 +47,8 @@ pub enum SourcePlan {
 pub struct Plan {
     pub source: SourcePlan,
     pub engine: Engine,
+    /// Allowlists, ignore file and baseline.
+    pub filters: Filters,
     /// Collect "skipped" notices for `-v`.
     pub collect_skips: bool,
 }
@@ -84,10 +87,13 @@ pub struct Outcome {
     pub skipped: Vec<(String, String)>,
     /// Things the user should know about the scope of the scan (not errors).
     pub notices: Vec<String>,
+    /// Findings the baseline already holds (not reported; kept for `--write-baseline`).
+    pub known: Vec<Finding>,
 }
 
 struct Worker<'e> {
     scanner: Scanner<'e>,
+    filters: &'e Filters,
     out: Outcome,
     collect_skips: bool,
     /// Range mode: matches by blob, so a blob touched by many commits is scanned once.
@@ -96,9 +102,10 @@ struct Worker<'e> {
 }
 
 impl<'e> Worker<'e> {
-    fn new(engine: &'e Engine, collect_skips: bool) -> Self {
+    fn new(engine: &'e Engine, filters: &'e Filters, collect_skips: bool) -> Self {
         Worker {
             scanner: engine.scanner(),
+            filters,
             out: Outcome::default(),
             collect_skips,
             cache: HashMap::new(),
@@ -132,6 +139,15 @@ impl<'e> Worker<'e> {
 
     fn blob(&mut self, b: &Blob<'_>) {
         let bytes = b.bytes;
+        if self.filters.skips_path(b.path) {
+            self.out.summary.skipped += 1;
+            if self.collect_skips {
+                self.out
+                    .skipped
+                    .push((b.path.to_string(), "skipped: allowlisted path".into()));
+            }
+            return;
+        }
         if is_binary(bytes) {
             self.out.summary.skipped += 1;
             if self.collect_skips {
@@ -173,6 +189,15 @@ impl<'e> Worker<'e> {
             {
                 continue;
             }
+            let context = self.filters.needs_text().then(|| {
+                let from = memchr::memrchr(b'\n', &bytes[..m.secret_start]).map_or(0, |i| i + 1);
+                let to = memchr::memchr(b'\n', &bytes[m.secret_start..])
+                    .map_or(bytes.len(), |i| m.secret_start + i);
+                Box::new(MatchText {
+                    line: bytes[from..to].to_vec(),
+                    matched: bytes[m.start..m.end].to_vec(),
+                })
+            });
             self.out.findings.push(Finding {
                 rule: rule.info.clone(),
                 secret: Secret::new(raw, &rule.spec.keywords),
@@ -186,6 +211,7 @@ impl<'e> Worker<'e> {
                 also_at: Vec::new(),
                 present_at_head: None,
                 blob: b.id,
+                context,
             });
         }
     }
@@ -207,11 +233,13 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
     let mut progress = None;
     let mut include_unreachable = false;
     let workers: Vec<Worker<'_>> = match &plan.source {
-        SourcePlan::Dir(opts) => {
-            source::fs::walk(opts, || Worker::new(engine, collect), |w, ev| w.handle(ev))
-        }
+        SourcePlan::Dir(opts) => source::fs::walk(
+            opts,
+            || Worker::new(engine, &plan.filters, collect),
+            |w, ev| w.handle(ev),
+        ),
         SourcePlan::Stdin { label } => {
-            let mut w = Worker::new(engine, collect);
+            let mut w = Worker::new(engine, &plan.filters, collect);
             let mut buf = Vec::new();
             match source::fs::read_stdin(std::io::stdin().lock(), &mut buf) {
                 Ok(()) => w.blob(&Blob::file(&buf, label)),
@@ -221,13 +249,13 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         }
         SourcePlan::Staged { repo, opts } => {
             let repo = open(repo)?;
-            let mut w = Worker::new(engine, collect);
+            let mut w = Worker::new(engine, &plan.filters, collect);
             git::staged::scan(&repo, opts, |ev| w.handle(ev))?;
             vec![w]
         }
         SourcePlan::Range { repo, opts } => {
             let repo = open(repo)?;
-            let mut w = Worker::new(engine, collect);
+            let mut w = Worker::new(engine, &plan.filters, collect);
             let stats = git::range::scan(&repo, opts, |ev| w.handle(ev))?;
             outcome.summary.commits = Some(stats.commits);
             vec![w]
@@ -251,7 +279,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
             let (workers, _) = git::history::scan(
                 &repo,
                 opts,
-                || Worker::new(engine, collect),
+                || Worker::new(engine, &plan.filters, collect),
                 |w, ev| w.handle(ev),
             )?;
             history_repo = Some(repo);
@@ -276,7 +304,17 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
             progress.as_deref(),
         )?;
     }
+    let mut suppressed = crate::filter::Suppressed::default();
+    plan.filters
+        .apply_allowlists(&mut outcome.findings, &mut suppressed);
     outcome.findings = crate::filter::group(outcome.findings);
+    let mut all = std::mem::take(&mut outcome.findings);
+    plan.filters
+        .apply_known_split(&mut all, &mut outcome.known, &mut suppressed);
+    outcome.findings = all;
+    outcome.summary.allowlisted = suppressed.allowlisted;
+    outcome.summary.ignored = suppressed.ignored;
+    outcome.summary.baselined = suppressed.baselined;
     outcome.errors.sort();
     outcome.errors.dedup();
     outcome.skipped.sort();

@@ -36,8 +36,13 @@ pub enum Command {
     Staged(StagedArgs),
     /// Scan git history: every blob of every ref, or the commits of a range with --range (CI)
     Git(GitArgs),
+    /// Record today's findings in a baseline file; later scans with --baseline report only new ones
+    Baseline(BaselineArgs),
     /// Install a git pre-commit hook that runs `keyhound staged`
     InstallHook(InstallHookArgs),
+    /// Work with config files: import a gitleaks config, check a config
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// List, explain and check the detection rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -91,8 +96,70 @@ pub struct GitArgs {
     #[arg(long, conflicts_with = "range")]
     pub include_unreachable: bool,
 
+    /// Read .keyhound.yml and .keyhoundignore as they are in commit REF (e.g. the base of a pull
+    /// request), so a change cannot allowlist its own secret
+    #[arg(long, value_name = "REF", conflicts_with_all = ["config", "no_config"])]
+    pub config_from_ref: Option<String>,
+
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The baseline file to write (e.g. .keyhound-baseline.json)
+    pub file: PathBuf,
+
+    /// What to scan: a repository (its whole history) or a folder [default: .]
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Scan the folder's files instead of the repository's history
+    #[arg(long)]
+    pub dir: bool,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Worker threads [default: one per CPU]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Skip files larger than this (bytes, or with a unit: 512K, 10M, 1G)
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Convert a gitleaks config (.gitleaks.toml) into .keyhound.yml and say what did not carry over
+    ImportGitleaks {
+        /// The gitleaks config
+        file: PathBuf,
+        /// Where to write the keyhound config
+        #[arg(short, long, value_name = "FILE", default_value = ".keyhound.yml")]
+        output: PathBuf,
+        /// Replace the output file if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Load a config and report the first problem (file:line:column), or how many rules it runs
+    Check {
+        /// The config file [default: .keyhound.yml]
+        file: Option<PathBuf>,
+    },
+}
+
+/// Which config a scan uses.
+#[derive(Debug, Args, Default)]
+pub struct ConfigArgs {
+    /// Config file [default: .keyhound.yml at the root of what is scanned]
+    #[arg(long, value_name = "FILE", env = "KEYHOUND_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Use no config file and no .keyhoundignore: the built-in rules, nothing allowlisted
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +176,18 @@ pub struct InstallHookArgs {
 /// Options every scan takes.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Report only findings that are not in this baseline (written by `keyhound baseline`; a
+    /// keyhound or gitleaks JSON report works too)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Also write this scan's findings to FILE as a baseline
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Report format
     #[arg(short, long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
@@ -147,6 +226,9 @@ pub enum RulesCommand {
     Check {
         /// Rule files (YAML, `rules:` list) to check instead of the built-in rules
         files: Vec<PathBuf>,
+        /// Check the custom rules of this config file instead
+        #[arg(long, value_name = "FILE", conflicts_with = "files")]
+        config: Option<PathBuf>,
     },
 }
 

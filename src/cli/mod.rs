@@ -3,10 +3,12 @@
 //! `main.rs`.
 
 mod args;
+mod config_cmd;
 mod hook;
 mod progress;
 mod rules_cmd;
 mod run;
+mod setup;
 
 pub use args::Cli;
 pub use run::main_with;

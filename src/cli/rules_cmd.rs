@@ -12,7 +12,10 @@ pub fn run(cmd: RulesCommand, msgs: &Messages) -> Result<ExitStatus> {
     match cmd {
         RulesCommand::List { format } => list(format),
         RulesCommand::Explain { id } => explain(&id),
-        RulesCommand::Check { files } => check(&files, msgs),
+        RulesCommand::Check { files, config } => match config {
+            Some(c) => check_config(&c, msgs),
+            None => check(&files, msgs),
+        },
     }
 }
 
@@ -53,13 +56,7 @@ fn list(format: ListFormat) -> Result<ExitStatus> {
 fn explain(id: &str) -> Result<ExitStatus> {
     let engine = builtin_engine()?;
     let Some(rule) = engine.rules().iter().find(|r| r.id() == id) else {
-        let near: Vec<&str> = engine
-            .rules()
-            .iter()
-            .map(Rule::id)
-            .filter(|r| id.split('-').any(|p| p.len() > 2 && r.contains(p)))
-            .take(8)
-            .collect();
+        let near = rules::similar_ids(id, engine.rules().iter().map(Rule::id));
         if near.is_empty() {
             bail!("no rule with id {id:?}; `keyhound rules list` shows them all");
         }
@@ -81,15 +78,31 @@ fn explain(id: &str) -> Result<ExitStatus> {
     if !i.remediation.is_empty() {
         out.push_str(&format!("\nWhat to do:\n  {}\n", i.remediation));
     }
-    out.push_str("\nIf a finding is a false positive:\n");
+    out.push_str("\nIf a finding is a false positive, any one of these keeps it out of reports:\n");
     out.push_str(&format!(
-        "  add one of these in a comment on the line: {}\n",
+        "  - one line: a comment on the line with {}\n",
         INLINE_MARKERS
             .iter()
             .map(|m| format!("`{m}`"))
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    out.push_str(
+        "  - one finding: its fingerprint (shown in every report) on a line of .keyhoundignore,\n    \
+         with a `# comment` saying why\n",
+    );
+    out.push_str(&format!(
+        "  - a pattern: an allowlist in .keyhound.yml, e.g.\n        allowlists:\n          - rules: [{}]\n            paths: ['tests/fixtures/**']     # or regexes:, stopwords:, commits:\n",
+        i.id
+    ));
+    out.push_str(&format!(
+        "  - this rule everywhere: `disable-rules: [{}]` in .keyhound.yml\n",
+        i.id
+    ));
+    out.push_str(
+        "  - everything known today (adopting keyhound on an old repository): `keyhound baseline\n    \
+         .keyhound-baseline.json`, then scan with `--baseline .keyhound-baseline.json`\n",
+    );
     if !i.references.is_empty() {
         out.push_str("\nReferences:\n");
         for r in &i.references {
@@ -98,6 +111,24 @@ fn explain(id: &str) -> Result<ExitStatus> {
     }
     print!("{out}");
     Ok(ExitStatus::Clean)
+}
+
+/// Checks the custom rules of a config file.
+fn check_config(path: &std::path::Path, msgs: &Messages) -> Result<ExitStatus> {
+    let config = crate::config::Config::load(path)?;
+    if config.custom.is_empty() {
+        msgs.say(format_args!("{}: no custom rules to check", path.display()));
+        return Ok(ExitStatus::Clean);
+    }
+    let custom: Vec<Rule> = config
+        .rules
+        .into_iter()
+        .filter(|r| config.custom.iter().any(|c| c == r.id()))
+        .collect();
+    report_checks(
+        &Engine::new(custom).context("cannot build the rule engine")?,
+        msgs,
+    )
 }
 
 fn check(files: &[std::path::PathBuf], msgs: &Messages) -> Result<ExitStatus> {
@@ -116,7 +147,11 @@ fn check(files: &[std::path::PathBuf], msgs: &Messages) -> Result<ExitStatus> {
         rules::check_unique(&all)?;
         Engine::new(all).context("cannot build the rule engine")?
     };
-    let (failures, ran) = check_rules(&engine);
+    report_checks(&engine, msgs)
+}
+
+fn report_checks(engine: &Engine, msgs: &Messages) -> Result<ExitStatus> {
+    let (failures, ran) = check_rules(engine);
     for f in &failures {
         let what = match f.kind {
             CheckKind::Compile => "does not compile".to_string(),

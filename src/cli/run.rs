@@ -1,6 +1,7 @@
 //! Flags → a resolved `Plan` → run → report → exit status.
 
-use super::args::{Cli, ColorChoice, Command, FormatArg, GitArgs, ScanArgs};
+use super::args::{BaselineArgs, Cli, ColorChoice, Command, FormatArg, GitArgs, ScanArgs};
+use super::setup::{Scope, Setup, setup};
 use crate::exit::ExitStatus;
 use crate::pipeline::{self, Outcome, Plan, SourcePlan};
 use crate::report::{Format, Report, human_bytes};
@@ -48,37 +49,76 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
             } else {
                 a.paths
             };
+            let root = match roots.as_slice() {
+                [one] if one.is_dir() => one.clone(),
+                _ => PathBuf::from("."),
+            };
+            let setup = setup(
+                &a.scan.config,
+                a.scan.baseline.as_deref(),
+                Scope::Folder(&root),
+                &msgs,
+            )?;
             let source = SourcePlan::Dir(DirOptions {
                 roots,
                 no_ignore: a.no_ignore,
                 max_file_size: a.scan.max_file_size,
                 threads: threads(&a.scan),
             });
-            scan(source, &a.scan, cli.color, &msgs, Mode::Files)
+            scan(source, setup, &a.scan, cli.color, &msgs, Mode::Files)
         }
-        Command::Stdin(a) => scan(
-            SourcePlan::Stdin { label: a.label },
-            &a.scan,
-            cli.color,
-            &msgs,
-            Mode::Files,
-        ),
+        Command::Stdin(a) => {
+            let setup = setup(
+                &a.scan.config,
+                a.scan.baseline.as_deref(),
+                Scope::Folder(std::path::Path::new(".")),
+                &msgs,
+            )?;
+            scan(
+                SourcePlan::Stdin { label: a.label },
+                setup,
+                &a.scan,
+                cli.color,
+                &msgs,
+                Mode::Files,
+            )
+        }
         Command::Staged(a) => {
+            let setup = setup(
+                &a.scan.config,
+                a.scan.baseline.as_deref(),
+                Scope::Repo {
+                    path: &a.repo,
+                    from_ref: None,
+                },
+                &msgs,
+            )?;
             let source = SourcePlan::Staged {
                 repo: a.repo,
                 opts: StagedOptions {
                     max_file_size: a.scan.max_file_size,
                 },
             };
-            scan(source, &a.scan, cli.color, &msgs, Mode::Staged)
+            scan(source, setup, &a.scan, cli.color, &msgs, Mode::Staged)
         }
         Command::Git(a) => git(a, cli.color, &msgs),
+        Command::Baseline(a) => baseline(a, &msgs),
         Command::InstallHook(a) => super::hook::install(&a.repo, a.force, &msgs),
         Command::Rules(cmd) => super::rules_cmd::run(cmd, &msgs),
+        Command::Config(cmd) => super::config_cmd::run(cmd, &msgs),
     }
 }
 
 fn git(a: GitArgs, color: ColorChoice, msgs: &Messages) -> Result<ExitStatus> {
+    let setup = setup(
+        &a.scan.config,
+        a.scan.baseline.as_deref(),
+        Scope::Repo {
+            path: &a.repo,
+            from_ref: a.config_from_ref.as_deref(),
+        },
+        msgs,
+    )?;
     let (source, mode) = match a.range {
         Some(range) => (
             SourcePlan::Range {
@@ -105,7 +145,98 @@ fn git(a: GitArgs, color: ColorChoice, msgs: &Messages) -> Result<ExitStatus> {
             Mode::History,
         ),
     };
-    scan(source, &a.scan, color, msgs, mode)
+    scan(source, setup, &a.scan, color, msgs, mode)
+}
+
+/// `keyhound baseline FILE`: the repository's history (or the folder's files) with the config's
+/// allowlists applied, written as a baseline.
+fn baseline(a: BaselineArgs, msgs: &Messages) -> Result<ExitStatus> {
+    let threads = a
+        .threads
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let in_repo = !a.dir && crate::source::git::Repo::discover(&a.repo).is_ok();
+    let scope = if in_repo {
+        Scope::Repo {
+            path: &a.repo,
+            from_ref: None,
+        }
+    } else {
+        Scope::Folder(&a.repo)
+    };
+    let Setup { engine, filters } = setup(&a.config, None, scope, msgs)?;
+    let source = if in_repo {
+        SourcePlan::History {
+            repo: a.repo.clone(),
+            opts: HistoryOptions {
+                max_file_size: a.max_file_size,
+                threads,
+                progress: (!msgs.quiet && std::io::stderr().is_terminal())
+                    .then(|| std::sync::Arc::new(crate::source::git::history::Progress::default())),
+            },
+            include_unreachable: false,
+        }
+    } else {
+        SourcePlan::Dir(DirOptions {
+            roots: vec![a.repo.clone()],
+            no_ignore: false,
+            max_file_size: a.max_file_size,
+            threads,
+        })
+    };
+    let plan = Plan {
+        source,
+        engine,
+        filters,
+        collect_skips: msgs.verbose,
+    };
+    let outcome = run_plan(&plan)?;
+    for e in &outcome.errors {
+        msgs.error(e);
+    }
+    write_baseline(&a.file, &outcome)?;
+    let n = outcome.findings.len();
+    msgs.say(format_args!(
+        "recorded {n} finding{} of {} in {}; scans with `--baseline {}` report only findings not in it",
+        if n == 1 { "" } else { "s" },
+        if in_repo { "the history" } else { "the files" },
+        a.file.display(),
+        a.file.display(),
+    ));
+    msgs.say(format_args!(
+        "commit the file; so that branches adding entries merge cleanly, add `{} merge=union` to .gitattributes",
+        a.file.display()
+    ));
+    if n > 0 {
+        msgs.say(
+            "a baseline hides known secrets, it does not make them safe: revoke and rotate them",
+        );
+    }
+    Ok(if outcome.errors.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Error
+    })
+}
+
+fn write_baseline(path: &std::path::Path, outcome: &Outcome) -> Result<()> {
+    let mut all: Vec<crate::finding::Finding> = outcome.findings.clone();
+    all.extend(outcome.known.iter().cloned());
+    std::fs::write(path, crate::filter::baseline::render(&all))
+        .with_context(|| format!("cannot write the baseline {}", path.display()))
+}
+
+/// Runs a plan with the progress display history scans show on a terminal.
+fn run_plan(plan: &Plan) -> Result<Outcome> {
+    let ticker = match &plan.source {
+        SourcePlan::History { opts, .. } => opts.progress.clone().map(super::progress::start),
+        _ => None,
+    };
+    let outcome = pipeline::run(plan);
+    if let Some(t) = ticker {
+        t.finish();
+    }
+    Ok(outcome?)
 }
 
 /// What kind of scan ran, for the summary's wording.
@@ -124,7 +255,7 @@ fn threads(a: &ScanArgs) -> usize {
 }
 
 /// The engine over the built-in rules.
-pub(super) fn builtin_engine() -> Result<Engine> {
+pub(crate) fn builtin_engine() -> Result<Engine> {
     let rules = rules::builtin_rules()
         .context("the built-in rules do not load (a bug: please report it)")?;
     Engine::new(rules).context("cannot build the rule engine")
@@ -142,26 +273,28 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
 
 fn scan(
     source: SourcePlan,
+    setup: Setup,
     args: &ScanArgs,
     color: ColorChoice,
     msgs: &Messages,
     mode: Mode,
 ) -> Result<ExitStatus> {
-    let engine = builtin_engine()?;
     let plan = Plan {
         source,
-        engine,
+        engine: setup.engine,
+        filters: setup.filters,
         collect_skips: msgs.verbose,
     };
-    let ticker = match &plan.source {
-        SourcePlan::History { opts, .. } => opts.progress.clone().map(super::progress::start),
-        _ => None,
-    };
-    let outcome = pipeline::run(&plan);
-    if let Some(t) = ticker {
-        t.finish();
+    let outcome = run_plan(&plan)?;
+    if let Some(path) = &args.write_baseline {
+        write_baseline(path, &outcome)?;
+        let n = outcome.findings.len() + outcome.known.len();
+        msgs.say(format_args!(
+            "wrote {n} finding{} to the baseline {}",
+            if n == 1 { "" } else { "s" },
+            path.display()
+        ));
     }
-    let outcome = outcome?;
     for (path, why) in &outcome.skipped {
         msgs.detail(format_args!("{path}: {why}"));
     }
@@ -277,7 +410,20 @@ fn summarize(o: &Outcome, msgs: &Messages, mode: Mode) {
                 msgs.say("a real secret: revoke and rotate it first (see 'what to do'), then remove it from the code");
             }
         }
-        msgs.say("a false positive: add `keyhound:allow` in a comment on its line; `keyhound rules explain ID` says more");
+        msgs.say("a false positive: `keyhound:allow` in a comment on its line, its fingerprint in .keyhoundignore, or an allowlist in .keyhound.yml; `keyhound rules explain ID` shows each");
+    }
+    let mut hidden = Vec::new();
+    if s.allowlisted > 0 {
+        hidden.push(format!("{} allowlisted by the config", s.allowlisted));
+    }
+    if s.ignored > 0 {
+        hidden.push(format!("{} in .keyhoundignore", s.ignored));
+    }
+    if s.baselined > 0 {
+        hidden.push(format!("{} already in the baseline", s.baselined));
+    }
+    if !hidden.is_empty() {
+        msgs.say(format_args!("not reported: {}", hidden.join(", ")));
     }
     if !o.errors.is_empty() {
         msgs.error(format_args!(

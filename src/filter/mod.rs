@@ -1,8 +1,115 @@
-//! Findings after matching: one finding per (rule, secret) with every place it occurs, in a
-//! deterministic order whatever the thread timing.
+//! Findings after matching: what the user said not to report (allowlists, `.keyhoundignore`, a
+//! baseline) is taken out, and what is left becomes one finding per (rule, secret) with every
+//! place it occurs, in a deterministic order whatever the thread timing.
+
+pub mod allow;
+pub mod baseline;
+pub mod ignore;
 
 use crate::finding::Finding;
-use std::collections::HashMap;
+use allow::{Allowlists, Place};
+use baseline::Baseline;
+use std::collections::{HashMap, HashSet};
+
+/// Everything that keeps a finding out of the report.
+#[derive(Debug, Default)]
+pub struct Filters {
+    pub allowlists: Allowlists,
+    /// Paths in findings are made relative to this before allowlists see them.
+    pub root: String,
+    /// Fingerprints from `.keyhoundignore`.
+    pub ignored: HashSet<String>,
+    pub baseline: Option<Baseline>,
+}
+
+/// How many findings each filter took out.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Suppressed {
+    /// Places (one secret at one place) an allowlist matched.
+    pub allowlisted: usize,
+    /// Findings whose fingerprint is in `.keyhoundignore`.
+    pub ignored: usize,
+    /// Findings already in the baseline.
+    pub baselined: usize,
+}
+
+impl Filters {
+    /// Whether a file can be skipped unread (an unscoped, path-only allowlist matches it).
+    pub fn skips_path(&self, path: &str) -> bool {
+        !self.allowlists.is_empty()
+            && !path.is_empty()
+            && self
+                .allowlists
+                .skips_path(&allow::relative(path, &self.root))
+    }
+
+    /// Whether findings must carry their line and matched text.
+    pub fn needs_text(&self) -> bool {
+        self.allowlists.needs_text()
+    }
+
+    /// Drops the places allowlists allow. Runs before grouping, when each finding has one place
+    /// (history findings already placed at the commit that introduced them).
+    pub fn apply_allowlists(&self, findings: &mut Vec<Finding>, counts: &mut Suppressed) {
+        if self.allowlists.is_empty() {
+            return;
+        }
+        let before = findings.len();
+        findings.retain_mut(|f| {
+            let secret = f.secret.expose().as_bytes();
+            let place = |l: &crate::location::Location| {
+                let path = allow::relative(&l.path, &self.root);
+                self.allowlists.allows(&Place {
+                    rule: &f.rule.id,
+                    secret,
+                    matched: f.context.as_ref().map(|c| c.matched.as_slice()),
+                    line: f.context.as_ref().map(|c| c.line.as_slice()),
+                    path: &path,
+                    commit: l.commit.as_ref().map(|c| c.commit.as_str()),
+                })
+            };
+            let before = f.also_at.len();
+            f.also_at.retain(|l| !place(l));
+            counts.allowlisted += before - f.also_at.len();
+            if !place(&f.location) {
+                return true;
+            }
+            // the first place is allowed: the next one that is not takes its place
+            if f.also_at.is_empty() {
+                return false;
+            }
+            f.location = f.also_at.remove(0);
+            counts.allowlisted += 1;
+            true
+        });
+        counts.allowlisted += before - findings.len();
+        for f in findings.iter_mut() {
+            f.context = None;
+        }
+    }
+
+    /// Drops grouped findings that `.keyhoundignore` names, and moves those the baseline holds
+    /// to `known`.
+    pub fn apply_known_split(
+        &self,
+        findings: &mut Vec<Finding>,
+        known: &mut Vec<Finding>,
+        counts: &mut Suppressed,
+    ) {
+        let mut kept = Vec::with_capacity(findings.len());
+        for f in findings.drain(..) {
+            if self.ignored.contains(&f.fingerprint) {
+                counts.ignored += 1;
+            } else if self.baseline.as_ref().is_some_and(|b| b.contains(&f)) {
+                counts.baselined += 1;
+                known.push(f);
+            } else {
+                kept.push(f);
+            }
+        }
+        *findings = kept;
+    }
+}
 
 /// Groups findings of the same rule and secret; the earliest place becomes the finding's
 /// location (oldest commit first for git sources, then path, line, column), the rest go to
@@ -53,7 +160,22 @@ mod tests {
     use crate::secret::Secret;
     use std::sync::Arc;
 
-    fn finding(rule: &Arc<RuleInfo>, secret: &str, path: &str, line: u32) -> Finding {
+    /// A rule for tests.
+    pub(crate) fn rule(id: &str) -> Arc<RuleInfo> {
+        Arc::new(RuleInfo {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            severity: Severity::High,
+            remediation: String::new(),
+            references: vec![],
+            keywords: vec![],
+            validator: None,
+        })
+    }
+
+    /// A finding of `rule` with one place, for tests.
+    pub(crate) fn finding(rule: &Arc<RuleInfo>, secret: &str, path: &str, line: u32) -> Finding {
         let pos = Position { line, column: 1 };
         Finding {
             rule: rule.clone(),
@@ -68,21 +190,13 @@ mod tests {
             also_at: vec![],
             present_at_head: None,
             blob: None,
+            context: None,
         }
     }
 
     #[test]
     fn same_secret_in_two_places_is_one_finding_with_both_places() {
-        let r = Arc::new(RuleInfo {
-            id: "r".into(),
-            name: "r".into(),
-            description: String::new(),
-            severity: Severity::High,
-            remediation: String::new(),
-            references: vec![],
-            keywords: vec![],
-            validator: None,
-        });
+        let r = rule("r");
         let out = group(vec![
             finding(&r, "s1", "b.txt", 3),
             finding(&r, "s2", "a.txt", 9),
@@ -98,16 +212,7 @@ mod tests {
 
     #[test]
     fn the_oldest_commit_is_the_place_that_introduced_a_secret_whatever_the_input_order() {
-        let r = Arc::new(RuleInfo {
-            id: "r".into(),
-            name: "r".into(),
-            description: String::new(),
-            severity: Severity::High,
-            remediation: String::new(),
-            references: vec![],
-            keywords: vec![],
-            validator: None,
-        });
+        let r = rule("r");
         let at = |commit: &str, time: i64, path: &str| {
             let mut f = finding(&r, "s", path, 1);
             f.location.commit = Some(crate::location::CommitInfo {

@@ -30,6 +30,20 @@ pub struct Summary {
     /// Range mode: how many commits the range held.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits: Option<usize>,
+    /// Places an allowlist of the config matched (not reported).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub allowlisted: usize,
+    /// Findings named in `.keyhoundignore` (not reported).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ignored: usize,
+    /// Findings the baseline already holds (not reported).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Everything a report may show.
@@ -145,6 +159,7 @@ pub(crate) mod testdata {
                 also_at: vec![at("scripts/deploy.sh", 7, 1, 40)],
                 present_at_head: None,
                 blob: None,
+                context: None,
             },
             Finding {
                 rule: pw.clone(),
@@ -163,6 +178,7 @@ pub(crate) mod testdata {
                 also_at: vec![],
                 present_at_head: None,
                 blob: None,
+                context: None,
             },
         ]
     }
@@ -177,6 +193,7 @@ pub(crate) mod testdata {
             rules: 100,
             elapsed_ms: 0,
             commits: None,
+            ..Summary::default()
         }
     }
 

@@ -228,6 +228,16 @@ pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
     Ok(rules)
 }
 
+/// Ids among `known` that share a part of three or more characters with `id` (for "did you
+/// mean" messages).
+pub fn similar_ids<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    known
+        .into_iter()
+        .filter(|k| id.split('-').any(|p| p.len() > 2 && k.contains(p)))
+        .take(6)
+        .collect()
+}
+
 /// Rejects two rules with one id.
 pub fn check_unique(rules: &[Rule]) -> Result<(), LoadError> {
     let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();

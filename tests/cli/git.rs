@@ -60,7 +60,7 @@ pub fn commit_file(dir: &Path, rel: &str, contents: &str, msg: &str) -> String {
     git(dir, &["rev-parse", "HEAD"])
 }
 
-fn findings(args: &[&str], dir: &Path) -> (i32, Vec<serde_json::Value>, String) {
+pub fn findings(args: &[&str], dir: &Path) -> (i32, Vec<serde_json::Value>, String) {
     let mut a = args.to_vec();
     a.extend(["--format", "json"]);
     let (code, out, err) = run(&a, dir);

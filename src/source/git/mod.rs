@@ -89,6 +89,38 @@ impl Repo {
         self.repo.is_shallow().unwrap_or(false)
     }
 
+    /// The contents of the file at `path` in the tree of commit `rev` (trusted config in CI):
+    /// `Ok(None)` when the commit has no such file.
+    pub fn file_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        let bad = |message: String| Error::BadRevision {
+            rev: rev.to_string(),
+            message,
+        };
+        let id = self.repo.rev_parse_single(rev).map_err(|e| {
+            bad(format!(
+                "{}; fetch it or name a commit that is here",
+                one_line(&e)
+            ))
+        })?;
+        let not_commit = |m: String| bad(format!("does not name a commit ({m})"));
+        let tree = self
+            .repo
+            .find_object(id)
+            .map_err(|e| not_commit(one_line(&e)))?
+            .peel_to_tree()
+            .map_err(|e| not_commit(one_line(&e)))?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(|e| Error::git(format!("{rev}:{path}"), one_line(&e)))?;
+        let Some(entry) = entry.filter(|e| e.mode().is_blob()) else {
+            return Ok(None);
+        };
+        let object = entry
+            .object()
+            .map_err(|e| Error::git(format!("{rev}:{path}"), one_line(&e)))?;
+        Ok(Some(object.detach().data))
+    }
+
     /// The directory hooks go to: `core.hooksPath` when set, else `<git dir>/hooks`.
     pub fn hooks_dir(&self) -> std::path::PathBuf {
         let config = self.repo.config_snapshot();

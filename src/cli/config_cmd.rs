@@ -1,0 +1,94 @@
+//! `keyhound config import-gitleaks | check`.
+
+use super::args::ConfigCommand;
+use super::run::Messages;
+use crate::config::{Config, FILE_NAMES, gitleaks};
+use crate::exit::ExitStatus;
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+
+pub fn run(cmd: ConfigCommand, msgs: &Messages) -> Result<ExitStatus> {
+    match cmd {
+        ConfigCommand::ImportGitleaks {
+            file,
+            output,
+            force,
+        } => import(&file, &output, force, msgs),
+        ConfigCommand::Check { file } => check(file, msgs),
+    }
+}
+
+fn import(
+    file: &std::path::Path,
+    output: &std::path::Path,
+    force: bool,
+    msgs: &Messages,
+) -> Result<ExitStatus> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the gitleaks config {}", file.display()))?;
+    let imported = gitleaks::import(&file.display().to_string(), &text)?;
+    if output.exists() && !force {
+        bail!(
+            "{} exists; pass --force to replace it, or --output FILE to write elsewhere",
+            output.display()
+        );
+    }
+    std::fs::write(output, &imported.yaml)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    for n in &imported.notes {
+        msgs.error(format_args!("not carried over: {n}"));
+    }
+    msgs.say(format_args!(
+        "wrote {}: {} custom rule{}, {} allowlist entr{}{}",
+        output.display(),
+        imported.rules,
+        if imported.rules == 1 { "" } else { "s" },
+        imported.allowlists,
+        if imported.allowlists == 1 { "y" } else { "ies" },
+        if imported.notes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} thing{} did not carry over exactly (listed above and at the top of the file)",
+                imported.notes.len(),
+                if imported.notes.len() == 1 { "" } else { "s" }
+            )
+        }
+    ));
+    if imported.rules > 0 {
+        msgs.say(format_args!(
+            "add examples to the custom rules and run `keyhound rules check --config {}`",
+            output.display()
+        ));
+    }
+    Ok(ExitStatus::Clean)
+}
+
+fn check(file: Option<PathBuf>, msgs: &Messages) -> Result<ExitStatus> {
+    let path = match file {
+        Some(f) => f,
+        None => match FILE_NAMES.iter().map(PathBuf::from).find(|p| p.is_file()) {
+            Some(p) => p,
+            None => bail!("no {} here; name the config file to check", FILE_NAMES[0]),
+        },
+    };
+    let config = Config::load(&path)?;
+    msgs.say(format_args!(
+        "{}: ok: {} rules ({} custom), {} allowlist entr{}{}",
+        path.display(),
+        config.rules.len(),
+        config.custom.len(),
+        config.allowlists.len(),
+        if config.allowlists.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        config
+            .baseline
+            .as_ref()
+            .map(|b| format!(", baseline {b}"))
+            .unwrap_or_default()
+    ));
+    Ok(ExitStatus::Clean)
+}

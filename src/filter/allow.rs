@@ -1,0 +1,353 @@
+//! Allowlists from the config: a finding that matches an entry is not reported. An entry may be
+//! scoped to rules and tests paths (globs and regexes), the secret (regexes, stopwords) and
+//! commits; by default one matching criterion is enough (`condition: any`), with `all` every
+//! criterion given must match. Path globs of unscoped, path-only entries are also offered to the
+//! sources as a skip list, so an allowlisted folder is not even read.
+
+use crate::config::AllowlistSpec;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+/// What an allowlist's `regexes` are tested against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegexTarget {
+    /// The secret (the rule's `secret` group).
+    #[default]
+    Secret,
+    /// The whole text the rule's regex matched.
+    Match,
+    /// The line the secret starts on.
+    Line,
+}
+
+/// How the criteria of one entry combine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Condition {
+    #[default]
+    Any,
+    All,
+}
+
+/// What is known of a finding when allowlists are asked about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub rule: &'a str,
+    pub secret: &'a [u8],
+    /// The text the rule's regex matched (falls back to the secret when unknown).
+    pub matched: Option<&'a [u8]>,
+    /// The line the secret is on.
+    pub line: Option<&'a [u8]>,
+    /// Path relative to the scan root, `/`-separated.
+    pub path: &'a str,
+    pub commit: Option<&'a str>,
+}
+
+/// One compiled entry.
+#[derive(Debug)]
+pub struct Allowlist {
+    rules: Vec<String>,
+    paths: Option<GlobSet>,
+    path_regexes: Option<RegexSet>,
+    regexes: Option<RegexSet>,
+    target: RegexTarget,
+    stopwords: Vec<Vec<u8>>,
+    commits: Vec<String>,
+    condition: Condition,
+}
+
+const SIZE_LIMIT: usize = 8 << 20;
+
+fn regex_set(what: &str, list: &[String]) -> Result<Option<RegexSet>, String> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    for r in list {
+        RegexBuilder::new(r)
+            .size_limit(SIZE_LIMIT)
+            .build()
+            .map_err(|e| format!("bad {what} {r:?}: {e}"))?;
+    }
+    RegexSetBuilder::new(list)
+        .size_limit(SIZE_LIMIT * 4)
+        .dfa_size_limit(SIZE_LIMIT * 4)
+        .build()
+        .map(Some)
+        .map_err(|e| format!("{what}: {e}"))
+}
+
+/// Compiles path globs the way the config documents them: `*` crosses folders, `{a,b}` picks one,
+/// a glob without a `/` matches a file name at any depth.
+pub fn glob_set(list: &[String]) -> Result<Option<GlobSet>, String> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in list {
+        let pattern = g.trim_start_matches("./");
+        let pattern = if pattern.contains('/') {
+            pattern.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{pattern}")
+        };
+        let glob = GlobBuilder::new(&pattern)
+            .literal_separator(false)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| format!("bad path glob {g:?}: {}", e.kind()))?;
+        b.add(glob);
+    }
+    b.build().map(Some).map_err(|e| format!("path globs: {e}"))
+}
+
+impl Allowlist {
+    pub fn new(spec: &AllowlistSpec) -> Result<Allowlist, String> {
+        let nothing = spec.paths.is_empty()
+            && spec.path_regexes.is_empty()
+            && spec.regexes.is_empty()
+            && spec.stopwords.is_empty()
+            && spec.commits.is_empty();
+        if nothing {
+            return Err(
+                "allowlist entry has no paths, path-regexes, regexes, stopwords or commits: it would allow nothing"
+                    .into(),
+            );
+        }
+        let mut commits = Vec::new();
+        for c in &spec.commits {
+            let c = c.trim().to_ascii_lowercase();
+            if c.len() < 7 || c.len() > 64 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "commit {c:?} is not a commit id: write at least 7 hex digits"
+                ));
+            }
+            commits.push(c);
+        }
+        if spec.stopwords.iter().any(|s| s.trim().is_empty()) {
+            return Err("an empty stopword would allow every secret".into());
+        }
+        Ok(Allowlist {
+            rules: spec.rules.clone(),
+            paths: glob_set(&spec.paths)?,
+            path_regexes: regex_set("path regex", &spec.path_regexes)?,
+            regexes: regex_set("regex", &spec.regexes)?,
+            target: spec.regex_target,
+            stopwords: spec
+                .stopwords
+                .iter()
+                .map(|s| s.to_ascii_lowercase().into_bytes())
+                .collect(),
+            commits,
+            condition: spec.condition,
+        })
+    }
+
+    /// Whether this entry only looks at paths and applies to every rule, so a matching file need
+    /// not be scanned at all.
+    fn path_only(&self) -> bool {
+        self.rules.is_empty()
+            && (self.condition == Condition::Any
+                || (self.regexes.is_none() && self.stopwords.is_empty() && self.commits.is_empty()))
+            && (self.paths.is_some() || self.path_regexes.is_some())
+    }
+
+    fn path_matches(&self, path: &str) -> Option<bool> {
+        if self.paths.is_none() && self.path_regexes.is_none() {
+            return None;
+        }
+        Some(
+            self.paths.as_ref().is_some_and(|g| g.is_match(path))
+                || self
+                    .path_regexes
+                    .as_ref()
+                    .is_some_and(|r| r.is_match(path.as_bytes())),
+        )
+    }
+
+    /// Whether the entry allows this finding.
+    pub fn allows(&self, p: &Place<'_>) -> bool {
+        if !self.rules.is_empty() && !self.rules.iter().any(|r| r == p.rule) {
+            return false;
+        }
+        let regex = self.regexes.as_ref().map(|set| {
+            let text = match self.target {
+                RegexTarget::Secret => p.secret,
+                RegexTarget::Match => p.matched.unwrap_or(p.secret),
+                RegexTarget::Line => p.line.unwrap_or(p.secret),
+            };
+            set.is_match(text)
+        });
+        let stop = (!self.stopwords.is_empty()).then(|| {
+            let lower = p.secret.to_ascii_lowercase();
+            self.stopwords
+                .iter()
+                .any(|w| memchr::memmem::find(&lower, w).is_some())
+        });
+        let commit = (!self.commits.is_empty()).then(|| {
+            p.commit.is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                self.commits.iter().any(|a| c.starts_with(a.as_str()))
+            })
+        });
+        let results = [self.path_matches(p.path), regex, stop, commit];
+        let mut given = results.iter().flatten();
+        match self.condition {
+            Condition::Any => given.any(|&m| m),
+            Condition::All => given.all(|&m| m),
+        }
+    }
+}
+
+/// Every entry of a config.
+#[derive(Debug, Default)]
+pub struct Allowlists {
+    entries: Vec<Allowlist>,
+    /// The unscoped, path-only entries: files they match are skipped unread.
+    skip_entries: Vec<usize>,
+}
+
+impl Allowlists {
+    pub fn new(entries: Vec<Allowlist>) -> Allowlists {
+        let skip_entries: Vec<usize> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.path_only())
+            .map(|(i, _)| i)
+            .collect();
+        Allowlists {
+            entries,
+            skip_entries,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether a file at `path` (relative, `/`-separated) can be skipped unread: an unscoped entry
+    /// allows every finding there whatever it is.
+    pub fn skips_path(&self, path: &str) -> bool {
+        self.skip_entries
+            .iter()
+            .any(|&i| self.entries[i].path_matches(path) == Some(true))
+    }
+
+    /// Whether any entry allows the finding.
+    pub fn allows(&self, p: &Place<'_>) -> bool {
+        self.entries.iter().any(|e| e.allows(p))
+    }
+
+    /// Whether some entry looks at lines or whole matches (the pipeline then keeps them).
+    pub fn needs_text(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.regexes.is_some() && e.target != RegexTarget::Secret)
+    }
+}
+
+/// A path as allowlists see it: relative to `root` when under it, `/`-separated, no `./`.
+pub fn relative<'a>(path: &'a str, root: &str) -> std::borrow::Cow<'a, str> {
+    let mut p = path;
+    if !root.is_empty()
+        && root != "."
+        && let Some(rest) = p.strip_prefix(root.trim_end_matches('/'))
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        p = rest.trim_start_matches('/');
+    }
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    if p.contains('\\') && cfg!(windows) {
+        std::borrow::Cow::Owned(p.replace('\\', "/"))
+    } else {
+        std::borrow::Cow::Borrowed(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(yaml: &str) -> Allowlist {
+        let spec: AllowlistSpec = serde_saphyr::from_str(yaml).expect("spec");
+        Allowlist::new(&spec).expect("compiles")
+    }
+
+    fn place<'a>(rule: &'a str, secret: &'a str, path: &'a str) -> Place<'a> {
+        Place {
+            rule,
+            secret: secret.as_bytes(),
+            matched: None,
+            line: None,
+            path,
+            commit: None,
+        }
+    }
+
+    #[test]
+    fn globs_match_at_any_depth_and_folders_recursively() {
+        let e = entry("paths: ['*.lock', 'tests/fixtures/**']");
+        assert!(e.allows(&place("r", "s", "Cargo.lock")));
+        assert!(e.allows(&place("r", "s", "a/b/yarn.lock")));
+        assert!(e.allows(&place("r", "s", "tests/fixtures/x/y.env")));
+        assert!(!e.allows(&place("r", "s", "src/tests/fixtures.rs")));
+        assert!(!e.allows(&place("r", "s", "src/main.rs")));
+    }
+
+    #[test]
+    fn scoped_entries_only_apply_to_their_rules() {
+        let e = entry("rules: [generic-password]\nstopwords: [hunter]");
+        assert!(e.allows(&place("generic-password", "Hunter2!", "a")));
+        assert!(!e.allows(&place("aws-key", "Hunter2!", "a")));
+    }
+
+    #[test]
+    fn condition_all_needs_every_criterion() {
+        let e = entry("condition: all\npaths: ['test/**']\nregexes: ['^sk_test_']");
+        assert!(e.allows(&place("r", "sk_test_abc", "test/a.py")));
+        assert!(!e.allows(&place("r", "sk_live_abc", "test/a.py")));
+        assert!(!e.allows(&place("r", "sk_test_abc", "src/a.py")));
+        let any = entry("paths: ['test/**']\nregexes: ['^sk_test_']");
+        assert!(any.allows(&place("r", "sk_live_abc", "test/a.py")));
+    }
+
+    #[test]
+    fn commits_match_by_prefix_and_line_targets_see_the_line() {
+        let e = entry("commits: [ABCDEF1]");
+        let mut p = place("r", "s", "a");
+        assert!(!e.allows(&p));
+        p.commit = Some("abcdef1234567890abcdef1234567890abcdef12");
+        assert!(e.allows(&p));
+        let l = entry("regex-target: line\nregexes: ['example\\.com']");
+        let mut p = place("r", "s", "a");
+        p.line = Some(b"url = https://u:s@example.com/");
+        assert!(l.allows(&p));
+    }
+
+    #[test]
+    fn path_only_entries_skip_files_unread() {
+        let set = Allowlists::new(vec![
+            entry("paths: ['vendor/**']"),
+            entry("rules: [x]\npaths: ['docs/**']"),
+        ]);
+        assert!(set.skips_path("vendor/a/b.js"));
+        assert!(
+            !set.skips_path("docs/a.md"),
+            "scoped entries do not skip files"
+        );
+    }
+
+    #[test]
+    fn paths_are_made_relative_to_the_root() {
+        assert_eq!(relative("./src/a.rs", "."), "src/a.rs");
+        assert_eq!(relative("/repo/src/a.rs", "/repo"), "src/a.rs");
+        assert_eq!(relative("/repo2/a.rs", "/repo"), "/repo2/a.rs");
+    }
+}

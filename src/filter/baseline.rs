@@ -1,0 +1,271 @@
+//! Baselines: the findings a repository already had when it adopted keyhound, so that a scan
+//! reports only new ones.
+//!
+//! The file is JSON, one entry per line, keyed by fingerprint (rule + secret, so it survives line
+//! moves, rebases and squashes, and a changed secret at the same place is new) and sorted, with
+//! the version as the last key (it sorts after every hex fingerprint):
+//!
+//! ```text
+//! {
+//!   "1f3a…": {"rule": "github-pat-classic", "path": "src/app.py"},
+//!   "9c0d…": {"rule": "aws-access-key-id", "path": "deploy/prod.env"},
+//!   "keyhound_baseline": 1
+//! }
+//! ```
+//!
+//! Every entry line ends with a comma and the last line never changes, so two branches that add
+//! entries merge with git's `union` driver (`.gitattributes`: `FILE merge=union`) into a valid
+//! file. Also read: a keyhound JSON report (its fingerprints) and a gitleaks JSON report (by secret
+//! value when it holds one; by file and line when it was written with `--redact`).
+
+use crate::finding::Finding;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+
+/// The baseline format version.
+pub const VERSION: u64 = 1;
+const VERSION_KEY: &str = "keyhound_baseline";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct BaselineError {
+    pub file: String,
+    pub message: String,
+}
+
+/// What kind of file a baseline was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaselineKind {
+    Keyhound,
+    KeyhoundReport,
+    GitleaksReport,
+}
+
+#[derive(Debug)]
+pub struct Baseline {
+    pub kind: BaselineKind,
+    fingerprints: HashSet<String>,
+    /// SHA-256 of secret values (gitleaks reports with secrets).
+    secrets: HashSet<[u8; 32]>,
+    /// (path, line) places (gitleaks reports written with --redact).
+    places: HashSet<(String, u32)>,
+}
+
+fn sha(secret: &[u8]) -> [u8; 32] {
+    Sha256::digest(secret).into()
+}
+
+impl Baseline {
+    /// Reads any of the accepted formats.
+    pub fn parse(file: &str, text: &str) -> Result<Baseline, BaselineError> {
+        let err = |message: String| BaselineError {
+            file: file.to_string(),
+            message,
+        };
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            err(format!(
+                "not JSON (line {}, column {}): {e}; a baseline is written by `keyhound baseline FILE`",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let mut b = Baseline {
+            kind: BaselineKind::Keyhound,
+            fingerprints: HashSet::new(),
+            secrets: HashSet::new(),
+            places: HashSet::new(),
+        };
+        match value {
+            Value::Object(map) if map.contains_key(VERSION_KEY) => {
+                match map.get(VERSION_KEY).and_then(Value::as_u64) {
+                    Some(VERSION) => {}
+                    other => {
+                        return Err(err(format!(
+                            "baseline version {} is not one this keyhound reads (expected {VERSION})",
+                            other.map_or_else(|| "?".to_string(), |v| v.to_string())
+                        )));
+                    }
+                }
+                for key in map.keys().filter(|k| k.as_str() != VERSION_KEY) {
+                    if !is_fingerprint(key) {
+                        return Err(err(format!(
+                            "{key:?} is not a fingerprint (32 hex digits); was the file edited by hand?"
+                        )));
+                    }
+                    b.fingerprints.insert(key.clone());
+                }
+            }
+            Value::Object(map) if map.get("findings").is_some_and(Value::is_array) => {
+                b.kind = BaselineKind::KeyhoundReport;
+                for f in map["findings"].as_array().into_iter().flatten() {
+                    match f.get("fingerprint").and_then(Value::as_str) {
+                        Some(fp) if is_fingerprint(fp) => {
+                            b.fingerprints.insert(fp.to_string());
+                        }
+                        _ => return Err(err("a finding has no fingerprint".into())),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                b.kind = BaselineKind::GitleaksReport;
+                for (i, f) in items.iter().enumerate() {
+                    let get = |k: &str| f.get(k).and_then(Value::as_str);
+                    if get("RuleID").is_none() {
+                        return Err(err(format!(
+                            "entry {} has no RuleID: not a gitleaks JSON report",
+                            i + 1
+                        )));
+                    }
+                    match get("Secret") {
+                        Some(s) if !s.is_empty() && !s.contains("REDACTED") => {
+                            b.secrets.insert(sha(s.as_bytes()));
+                        }
+                        _ => {
+                            let line = f.get("StartLine").and_then(Value::as_u64).unwrap_or(0);
+                            let path = get("File").unwrap_or_default();
+                            b.places.insert((
+                                path.trim_start_matches("./").to_string(),
+                                u32::try_from(line).unwrap_or(u32::MAX),
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {
+                return Err(err(
+                    "not a keyhound baseline, a keyhound JSON report or a gitleaks JSON report"
+                        .into(),
+                ));
+            }
+        }
+        Ok(b)
+    }
+
+    pub fn load(path: &std::path::Path) -> Result<Baseline, BaselineError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| BaselineError {
+            file: file.clone(),
+            message: format!(
+                "cannot read the baseline: {e}; write one with `keyhound baseline {file}`"
+            ),
+        })?;
+        Baseline::parse(&file, &text)
+    }
+
+    pub fn len(&self) -> usize {
+        self.fingerprints.len() + self.secrets.len() + self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the finding was already known.
+    pub fn contains(&self, f: &Finding) -> bool {
+        self.fingerprints.contains(&f.fingerprint)
+            || (!self.secrets.is_empty()
+                && self.secrets.contains(&sha(f.secret.expose().as_bytes())))
+            || (!self.places.is_empty()
+                && std::iter::once(&f.location).chain(&f.also_at).any(|l| {
+                    self.places
+                        .contains(&(l.path.trim_start_matches("./").to_string(), l.start.line))
+                }))
+    }
+}
+
+fn is_fingerprint(s: &str) -> bool {
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The baseline file for these findings, sorted, one entry per line.
+pub fn render(findings: &[Finding]) -> String {
+    let mut entries: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    for f in findings {
+        entries
+            .entry(&f.fingerprint)
+            .or_insert((&f.rule.id, &f.location.path));
+    }
+    let mut out = String::from("{\n");
+    for (fp, (rule, path)) in entries {
+        let entry = serde_json::json!({ "rule": rule, "path": path });
+        out.push_str(&format!("  \"{fp}\": {entry},\n"));
+    }
+    out.push_str(&format!("  \"{VERSION_KEY}\": {VERSION}\n}}\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &str, secret: &str, path: &str, line: u32) -> Finding {
+        super::super::tests::finding(&super::super::tests::rule(rule), secret, path, line)
+    }
+
+    #[test]
+    fn a_written_baseline_reads_back_and_knows_its_findings() {
+        let fs = vec![
+            finding("r-two", "s2", "b.env", 4),
+            finding("r-one", "s1", "a.env", 1),
+        ];
+        let text = render(&fs);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.first(), Some(&"{"));
+        assert_eq!(lines.last(), Some(&"}"));
+        assert!(lines[1] < lines[2], "sorted");
+        assert!(lines[1].ends_with(',') && lines[2].ends_with(','));
+        let b = Baseline::parse("b.json", &text).expect("reads");
+        assert_eq!(b.kind, BaselineKind::Keyhound);
+        assert!(b.contains(&finding("r-one", "s1", "moved/elsewhere.env", 99)));
+        assert!(!b.contains(&finding("r-one", "s1-changed", "a.env", 1)));
+    }
+
+    #[test]
+    fn a_union_merge_of_two_branches_is_still_a_valid_baseline() {
+        let base = render(&[finding("r", "s0", "a", 1)]);
+        let a = render(&[finding("r", "s0", "a", 1), finding("r", "s1", "a", 2)]);
+        let b = render(&[finding("r", "s0", "a", 1), finding("r", "s2", "a", 3)]);
+        // what `merge=union` does here: both sides' new lines, in the gap before the version line
+        let mut merged: Vec<&str> = a.lines().collect();
+        let at = merged.len() - 2;
+        for l in b.lines().filter(|l| !a.lines().any(|x| x == *l)) {
+            merged.insert(at, l);
+        }
+        let merged = merged.join("\n");
+        let m = Baseline::parse("m.json", &merged).expect("valid JSON");
+        assert_eq!(m.len(), 3);
+        assert!(base.lines().count() < merged.lines().count());
+    }
+
+    #[test]
+    fn gitleaks_reports_match_by_secret_or_by_place() {
+        let report = r#"[
+          {"RuleID": "generic-api-key", "File": "app.env", "StartLine": 3, "Secret": "s1", "Fingerprint": "x"},
+          {"RuleID": "aws-access-token", "File": "old.env", "StartLine": 7, "Secret": "REDACTED"}
+        ]"#;
+        let b = Baseline::parse("gl.json", report).expect("reads");
+        assert_eq!(b.kind, BaselineKind::GitleaksReport);
+        assert!(b.contains(&finding("generic-password", "s1", "elsewhere", 1)));
+        assert!(b.contains(&finding("aws-access-key-id", "AKIA", "old.env", 7)));
+        assert!(!b.contains(&finding("aws-access-key-id", "AKIA", "old.env", 8)));
+    }
+
+    #[test]
+    fn keyhound_reports_are_read_and_junk_is_refused() {
+        let fp = crate::fingerprint::fingerprint("r", b"s");
+        let report = format!(r#"{{"version": 1, "findings": [{{"fingerprint": "{fp}"}}]}}"#);
+        let b = Baseline::parse("r.json", &report).expect("reads");
+        assert!(b.contains(&finding("r", "s", "x", 1)));
+        for junk in [
+            "{",
+            "{\"a\": 1}",
+            "{\"keyhound_baseline\": 9}",
+            "{\"zz\": 1, \"keyhound_baseline\": 1}",
+        ] {
+            assert!(Baseline::parse("j.json", junk).is_err(), "{junk}");
+        }
+    }
+}

@@ -13,8 +13,10 @@ use gix::odb::pack;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// How often the pages of the pack being traversed are released.
-const INTERVAL: Duration = Duration::from_millis(25);
+/// How often the pages of the pack being traversed are released. Measured on git.git (496 MB
+/// pack, 2 cores): 25 ms cost ~10% in minor faults, 100 ms costs about nothing at ~415 MB max RSS,
+/// 400 ms lets RSS reach ~515 MB.
+const INTERVAL: Duration = Duration::from_millis(100);
 
 /// Runs `work` while a helper thread releases the pages of `pack` every [`INTERVAL`]. The type
 /// is gix's memory-mapped pack file: anonymous memory must never be released this way (the kernel

@@ -8,6 +8,8 @@
 #   benches/compare.sh git REPO [ROUNDS]        # full-history audit of a repository (bare is fine)
 #   benches/compare.sh staged REPO [ROUNDS]     # pre-commit scan of what is staged in REPO (a work
 #                                               # tree with a small staged change)
+#   benches/compare.sh allowlist TREE [ROUNDS]  # keyhound dir with no config against a config of
+#                                               # 100 path globs and 50 regexes (no peers)
 #
 #   KEYHOUND=path        keyhound binary        (default: target/release/keyhound)
 #   BASELINE=path        an earlier keyhound build to compare against (optional)
@@ -16,8 +18,8 @@
 #
 # Peers are never a dependency of the tests; they are only looked for here.
 set -euo pipefail
-mode=${1:?usage: compare.sh dir|git|staged TARGET [ROUNDS]}
-target=${2:?usage: compare.sh dir|git|staged TARGET [ROUNDS]}
+mode=${1:?usage: compare.sh dir|git|staged|allowlist TARGET [ROUNDS]}
+target=${2:?usage: compare.sh dir|git|staged|allowlist TARGET [ROUNDS]}
 rounds=${3:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 KEYHOUND=${KEYHOUND:-$here/target/release/keyhound}
@@ -59,8 +61,23 @@ staged)
     [ -n "$KINGFISHER" ] && add kingfisher "cd '$target' && '$KINGFISHER' scan . --staged --no-validate --no-update-check"
     [ -n "$GITLEAKS" ] && add gitleaks "cd '$target' && '$GITLEAKS' git --pre-commit --staged --no-banner -l error ."
     ;;
+allowlist)
+    {
+        echo "version: 1"
+        echo "allowlists:"
+        for i in $(seq 1 50); do
+            echo "  - description: generated $i"
+            echo "    paths: ['vendor$i/**', '**/*.fixture$i']"
+            echo "    regexes: ['^EXAMPLE${i}[0-9A-Za-z]{8}', '(?i)dummy[_-]?key[_-]?$i']"
+        done
+        echo "  - rules: [generic-password]"
+        echo "    stopwords: [changeme, hunter2]"
+    } > "$out/keyhound.yml"
+    add keyhound "'$KEYHOUND' dir '$target' --no-config --format json -o $out/kh.json -q"
+    add with-config "'$KEYHOUND' dir '$target' --config $out/keyhound.yml --format json -o $out/khc.json -q"
+    ;;
 *)
-    echo "unknown mode $mode (dir, git, staged)" >&2; exit 2 ;;
+    echo "unknown mode $mode (dir, git, staged, allowlist)" >&2; exit 2 ;;
 esac
 
 # warm the page cache so every tool reads from memory

@@ -329,7 +329,7 @@ fn convert_allowlist(
     };
     let mut path_regexes = Vec::new();
     for p in &a.paths {
-        if regex::bytes::Regex::new(p).is_ok() {
+        if crate::filter::allow::check_regex(p).is_ok() {
             path_regexes.push(p.clone());
         } else {
             notes.push(format!(
@@ -339,7 +339,7 @@ fn convert_allowlist(
     }
     let mut regexes = Vec::new();
     for r in &a.regexes {
-        if regex::bytes::Regex::new(r).is_ok() {
+        if crate::filter::allow::check_regex(r).is_ok() {
             regexes.push(r.clone());
         } else {
             notes.push(format!(

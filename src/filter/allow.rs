@@ -49,9 +49,11 @@ pub struct Place<'a> {
 #[derive(Debug)]
 pub struct Allowlist {
     rules: Vec<String>,
+    /// The globs as written, for the merged skip set.
+    globs: Vec<String>,
     paths: Option<GlobSet>,
-    path_regexes: Option<RegexSet>,
-    regexes: Option<RegexSet>,
+    path_regexes: Vec<String>,
+    regexes: Vec<String>,
     target: RegexTarget,
     stopwords: Vec<Vec<u8>>,
     commits: Vec<String>,
@@ -60,22 +62,81 @@ pub struct Allowlist {
 
 const SIZE_LIMIT: usize = 8 << 20;
 
-fn regex_set(what: &str, list: &[String]) -> Result<Option<RegexSet>, String> {
-    if list.is_empty() {
-        return Ok(None);
+/// Regexes checked when the config loads and compiled on first use: most runs have few findings,
+/// so a config of many regexes should not cost start-up time.
+#[derive(Debug)]
+struct LazySet {
+    patterns: Vec<String>,
+    set: std::sync::OnceLock<Option<RegexSet>>,
+}
+
+impl LazySet {
+    fn get(&self) -> Option<&RegexSet> {
+        self.set
+            .get_or_init(|| {
+                RegexSetBuilder::new(&self.patterns)
+                    .unicode(false)
+                    .size_limit(SIZE_LIMIT * 4)
+                    .dfa_size_limit(SIZE_LIMIT * 4)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
+}
+
+/// The regexes of every entry of one kind in one set (one pass per finding, one compilation per
+/// run), with the entry each pattern belongs to.
+#[derive(Debug)]
+struct Combined {
+    set: LazySet,
+    owners: Vec<usize>,
+}
+
+impl Combined {
+    fn build<'a>(items: impl Iterator<Item = (usize, &'a String)>) -> Option<Combined> {
+        let (owners, patterns): (Vec<usize>, Vec<String>) =
+            items.map(|(i, p)| (i, p.clone())).unzip();
+        (!patterns.is_empty()).then(|| Combined {
+            set: LazySet {
+                patterns,
+                set: std::sync::OnceLock::new(),
+            },
+            owners,
+        })
+    }
+
+    /// Marks the entries with a pattern matching `text`.
+    fn mark(&self, text: &[u8], hits: &mut [bool]) {
+        if let Some(set) = self.set.get() {
+            for i in set.matches(text).iter() {
+                hits[self.owners[i]] = true;
+            }
+        }
+    }
+}
+
+fn check_regexes(what: &str, list: &[String]) -> Result<Vec<String>, String> {
     for r in list {
-        RegexBuilder::new(r)
-            .size_limit(SIZE_LIMIT)
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
             .build()
+            .parse(r)
             .map_err(|e| format!("bad {what} {r:?}: {e}"))?;
     }
-    RegexSetBuilder::new(list)
-        .size_limit(SIZE_LIMIT * 4)
-        .dfa_size_limit(SIZE_LIMIT * 4)
+    Ok(list.to_vec())
+}
+
+/// Whether an allowlist regex compiles the way allowlists compile it (bytes, Unicode off, like
+/// rule regexes).
+pub fn check_regex(r: &str) -> Result<(), String> {
+    RegexBuilder::new(r)
+        .unicode(false)
+        .size_limit(SIZE_LIMIT)
         .build()
-        .map(Some)
-        .map_err(|e| format!("{what}: {e}"))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Compiles path globs the way the config documents them: `*` crosses folders, `{a,b}` picks one,
@@ -130,9 +191,10 @@ impl Allowlist {
         }
         Ok(Allowlist {
             rules: spec.rules.clone(),
+            globs: spec.paths.clone(),
             paths: glob_set(&spec.paths)?,
-            path_regexes: regex_set("path regex", &spec.path_regexes)?,
-            regexes: regex_set("regex", &spec.regexes)?,
+            path_regexes: check_regexes("path regex", &spec.path_regexes)?,
+            regexes: check_regexes("regex", &spec.regexes)?,
             target: spec.regex_target,
             stopwords: spec
                 .stopwords
@@ -149,36 +211,26 @@ impl Allowlist {
     fn path_only(&self) -> bool {
         self.rules.is_empty()
             && (self.condition == Condition::Any
-                || (self.regexes.is_none() && self.stopwords.is_empty() && self.commits.is_empty()))
-            && (self.paths.is_some() || self.path_regexes.is_some())
+                || (self.regexes.is_empty()
+                    && self.stopwords.is_empty()
+                    && self.commits.is_empty()))
+            && (self.paths.is_some() || !self.path_regexes.is_empty())
     }
 
-    fn path_matches(&self, path: &str) -> Option<bool> {
-        if self.paths.is_none() && self.path_regexes.is_none() {
+    fn path_matches(&self, path: &str, path_regex_hit: bool) -> Option<bool> {
+        if self.paths.is_none() && self.path_regexes.is_empty() {
             return None;
         }
-        Some(
-            self.paths.as_ref().is_some_and(|g| g.is_match(path))
-                || self
-                    .path_regexes
-                    .as_ref()
-                    .is_some_and(|r| r.is_match(path.as_bytes())),
-        )
+        Some(path_regex_hit || self.paths.as_ref().is_some_and(|g| g.is_match(path)))
     }
 
-    /// Whether the entry allows this finding.
-    pub fn allows(&self, p: &Place<'_>) -> bool {
+    /// Whether the entry allows this finding, given whether its regexes and path regexes matched
+    /// (worked out for all entries at once by `Allowlists`).
+    fn allows(&self, p: &Place<'_>, regex_hit: bool, path_regex_hit: bool) -> bool {
         if !self.rules.is_empty() && !self.rules.iter().any(|r| r == p.rule) {
             return false;
         }
-        let regex = self.regexes.as_ref().map(|set| {
-            let text = match self.target {
-                RegexTarget::Secret => p.secret,
-                RegexTarget::Match => p.matched.unwrap_or(p.secret),
-                RegexTarget::Line => p.line.unwrap_or(p.secret),
-            };
-            set.is_match(text)
-        });
+        let regex = (!self.regexes.is_empty()).then_some(regex_hit);
         let stop = (!self.stopwords.is_empty()).then(|| {
             let lower = p.secret.to_ascii_lowercase();
             self.stopwords
@@ -191,7 +243,12 @@ impl Allowlist {
                 self.commits.iter().any(|a| c.starts_with(a.as_str()))
             })
         });
-        let results = [self.path_matches(p.path), regex, stop, commit];
+        let results = [
+            self.path_matches(p.path, path_regex_hit),
+            regex,
+            stop,
+            commit,
+        ];
         let mut given = results.iter().flatten();
         match self.condition {
             Condition::Any => given.any(|&m| m),
@@ -204,21 +261,51 @@ impl Allowlist {
 #[derive(Debug, Default)]
 pub struct Allowlists {
     entries: Vec<Allowlist>,
-    /// The unscoped, path-only entries: files they match are skipped unread.
-    skip_entries: Vec<usize>,
+    /// The globs of the unscoped, path-only entries, as one set: files they match are skipped
+    /// unread.
+    skip_globs: Option<GlobSet>,
+    /// Which entries are unscoped and path-only.
+    skippers: Vec<bool>,
+    /// Every entry's regexes, by what they test.
+    secret_regexes: Option<Combined>,
+    match_regexes: Option<Combined>,
+    line_regexes: Option<Combined>,
+    path_regexes: Option<Combined>,
 }
 
 impl Allowlists {
     pub fn new(entries: Vec<Allowlist>) -> Allowlists {
-        let skip_entries: Vec<usize> = entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.path_only())
-            .map(|(i, _)| i)
-            .collect();
+        let skippers = || entries.iter().enumerate().filter(|(_, e)| e.path_only());
+        let globs: Vec<String> = skippers().flat_map(|(_, e)| e.globs.clone()).collect();
+        // every glob compiled once already when its entry was made
+        let skip_globs = glob_set(&globs).ok().flatten();
+        let skippers = entries.iter().map(Allowlist::path_only).collect();
+        let by_target = |t: RegexTarget| {
+            Combined::build(
+                entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.target == t)
+                    .flat_map(|(i, e)| e.regexes.iter().map(move |r| (i, r))),
+            )
+        };
+        let secret_regexes = by_target(RegexTarget::Secret);
+        let match_regexes = by_target(RegexTarget::Match);
+        let line_regexes = by_target(RegexTarget::Line);
+        let path_regexes = Combined::build(
+            entries
+                .iter()
+                .enumerate()
+                .flat_map(|(i, e)| e.path_regexes.iter().map(move |r| (i, r))),
+        );
         Allowlists {
             entries,
-            skip_entries,
+            skip_globs,
+            skippers,
+            secret_regexes,
+            match_regexes,
+            line_regexes,
+            path_regexes,
         }
     }
 
@@ -233,21 +320,48 @@ impl Allowlists {
     /// Whether a file at `path` (relative, `/`-separated) can be skipped unread: an unscoped entry
     /// allows every finding there whatever it is.
     pub fn skips_path(&self, path: &str) -> bool {
-        self.skip_entries
-            .iter()
-            .any(|&i| self.entries[i].path_matches(path) == Some(true))
+        if self.skip_globs.as_ref().is_some_and(|g| g.is_match(path)) {
+            return true;
+        }
+        let Some(c) = &self.path_regexes else {
+            return false;
+        };
+        let mut hits = vec![false; self.entries.len()];
+        c.mark(path.as_bytes(), &mut hits);
+        hits.iter().zip(&self.skippers).any(|(&h, &s)| h && s)
     }
 
     /// Whether any entry allows the finding.
     pub fn allows(&self, p: &Place<'_>) -> bool {
-        self.entries.iter().any(|e| e.allows(p))
+        if self.entries.is_empty() {
+            return false;
+        }
+        let n = self.entries.len();
+        let mut regex_hits = vec![false; n];
+        let mut path_hits = vec![false; n];
+        if let Some(c) = &self.secret_regexes {
+            c.mark(p.secret, &mut regex_hits);
+        }
+        if let Some(c) = &self.match_regexes {
+            c.mark(p.matched.unwrap_or(p.secret), &mut regex_hits);
+        }
+        if let Some(c) = &self.line_regexes {
+            c.mark(p.line.unwrap_or(p.secret), &mut regex_hits);
+        }
+        if let Some(c) = &self.path_regexes {
+            c.mark(p.path.as_bytes(), &mut path_hits);
+        }
+        self.entries
+            .iter()
+            .enumerate()
+            .any(|(i, e)| e.allows(p, regex_hits[i], path_hits[i]))
     }
 
     /// Whether some entry looks at lines or whole matches (the pipeline then keeps them).
     pub fn needs_text(&self) -> bool {
         self.entries
             .iter()
-            .any(|e| e.regexes.is_some() && e.target != RegexTarget::Secret)
+            .any(|e| !e.regexes.is_empty() && e.target != RegexTarget::Secret)
     }
 }
 
@@ -275,9 +389,13 @@ pub fn relative<'a>(path: &'a str, root: &str) -> std::borrow::Cow<'a, str> {
 mod tests {
     use super::*;
 
-    fn entry(yaml: &str) -> Allowlist {
+    fn one(yaml: &str) -> Allowlist {
         let spec: AllowlistSpec = serde_saphyr::from_str(yaml).expect("spec");
         Allowlist::new(&spec).expect("compiles")
+    }
+
+    fn entry(yaml: &str) -> Allowlists {
+        Allowlists::new(vec![one(yaml)])
     }
 
     fn place<'a>(rule: &'a str, secret: &'a str, path: &'a str) -> Place<'a> {
@@ -325,7 +443,7 @@ mod tests {
         assert!(!e.allows(&p));
         p.commit = Some("abcdef1234567890abcdef1234567890abcdef12");
         assert!(e.allows(&p));
-        let l = entry("regex-target: line\nregexes: ['example\\.com']");
+        let l = entry("regex-target: line\nregexes: ['(?i)EXAMPLE\\.com']");
         let mut p = place("r", "s", "a");
         p.line = Some(b"url = https://u:s@example.com/");
         assert!(l.allows(&p));
@@ -334,9 +452,11 @@ mod tests {
     #[test]
     fn path_only_entries_skip_files_unread() {
         let set = Allowlists::new(vec![
-            entry("paths: ['vendor/**']"),
-            entry("rules: [x]\npaths: ['docs/**']"),
+            one("paths: ['vendor/**']"),
+            one("rules: [x]\npaths: ['docs/**']"),
+            one("path-regexes: ['^third_party/']"),
         ]);
+        assert!(set.skips_path("third_party/x.c"));
         assert!(set.skips_path("vendor/a/b.js"));
         assert!(
             !set.skips_path("docs/a.md"),

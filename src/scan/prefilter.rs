@@ -19,11 +19,6 @@ pub const MIN_KEYWORD: usize = 3;
 /// OR 0x20 folds ASCII upper case onto lower case (and merges a few punctuation pairs, which only
 /// costs an extra exact check).
 #[inline(always)]
-fn fold2(b0: u8, b1: u8) -> usize {
-    (usize::from(b0) | (usize::from(b1) << 8)) | 0x2020
-}
-
-#[inline(always)]
 fn fold3(b0: u8, b1: u8, b2: u8) -> u32 {
     (u32::from(b0) | (u32::from(b1) << 8) | (u32::from(b2) << 16)) | 0x0020_2020
 }
@@ -43,12 +38,19 @@ fn test(bits: &[u64], i: usize) -> bool {
     bits[i / 64] & (1 << (i % 64)) != 0
 }
 
+#[inline(always)]
+fn hash_tri(v: u32) -> usize {
+    (v.wrapping_mul(0x85EB_CA6B) >> (32 - HASH_BITS)) as usize
+}
+
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    /// folded first two bytes of every keyword
-    pairs: Vec<u64>,
-    /// hashed folded first three bytes of the three-byte keywords, and first four of the others
-    grams: Vec<u64>,
+    /// hashed folded first three bytes of every keyword: the first test at every position
+    tri: Vec<u64>,
+    /// hashed folded first four bytes of the keywords of four bytes or more
+    grams4: Vec<u64>,
+    /// hashed folded three bytes of the three-byte keywords
+    grams3: Vec<u64>,
     /// (folded trigram, keyword index) of three-byte keywords, sorted
     entries3: Vec<(u32, u32)>,
     /// (folded first four bytes, keyword index) of longer keywords, sorted
@@ -57,38 +59,40 @@ pub struct Prefilter {
     keywords: Vec<Box<[u8]>>,
 }
 
+fn set(bits: &mut [u64], i: usize) {
+    bits[i / 64] |= 1 << (i % 64);
+}
+
 impl Prefilter {
     /// Keywords shorter than `MIN_KEYWORD` bytes are ignored (rules are checked for that when
     /// loaded).
     pub fn new<S: AsRef<[u8]>>(keywords: &[S]) -> Prefilter {
-        let mut pairs = vec![0u64; (1 << 16) / 64];
-        let mut grams = vec![0u64; (1usize << HASH_BITS) / 64];
+        let table = || vec![0u64; (1usize << HASH_BITS) / 64];
+        let (mut tri, mut grams4, mut grams3) = (table(), table(), table());
         let (mut entries3, mut entries4) = (Vec::new(), Vec::new());
         let mut kws = Vec::with_capacity(keywords.len());
         for (i, k) in keywords.iter().enumerate() {
             let k = k.as_ref().to_ascii_lowercase();
             if k.len() >= MIN_KEYWORD {
-                let p = fold2(k[0], k[1]);
-                pairs[p / 64] |= 1 << (p % 64);
-                let t = if k.len() == 3 {
-                    let t = fold3(k[0], k[1], k[2]);
-                    entries3.push((t, i as u32));
-                    t
+                let t3 = fold3(k[0], k[1], k[2]);
+                set(&mut tri, hash_tri(t3));
+                if k.len() == 3 {
+                    entries3.push((t3, i as u32));
+                    set(&mut grams3, hash(t3));
                 } else {
-                    let t = fold4(k[0], k[1], k[2], k[3]);
-                    entries4.push((t, i as u32));
-                    t
-                };
-                let h = hash(t);
-                grams[h / 64] |= 1 << (h % 64);
+                    let t4 = fold4(k[0], k[1], k[2], k[3]);
+                    entries4.push((t4, i as u32));
+                    set(&mut grams4, hash(t4));
+                }
             }
             kws.push(k.into_boxed_slice());
         }
         entries3.sort_unstable();
         entries4.sort_unstable();
         Prefilter {
-            pairs,
-            grams,
+            tri,
+            grams4,
+            grams3,
             entries3,
             entries4,
             keywords: kws,
@@ -101,28 +105,45 @@ impl Prefilter {
         if data.len() < MIN_KEYWORD {
             return;
         }
-        let pairs = &self.pairs[..];
-        // windows(3) lets the compiler drop the bounds checks
-        let has3 = !self.entries3.is_empty();
-        for (i, w) in data.windows(3).enumerate() {
-            if test(pairs, fold2(w[0], w[1])) {
-                if let Some(&b3) = data.get(i + 3) {
-                    let t = fold4(w[0], w[1], w[2], b3);
-                    if test(&self.grams, hash(t)) {
-                        self.confirm(&self.entries4, data, i, t, &mut hit);
-                    }
-                }
-                if has3 {
-                    let t = fold3(w[0], w[1], w[2]);
-                    if test(&self.grams, hash(t)) {
-                        self.confirm(&self.entries3, data, i, t, &mut hit);
-                    }
-                }
+        let tri = &self.tri[..];
+        // positions with four readable bytes: one unaligned load, fold, hash, bit test
+        let mut i = 0;
+        for w in data.windows(4) {
+            let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) | 0x2020_2020;
+            if test(tri, hash_tri(v & 0x00FF_FFFF)) {
+                self.second(data, i, v, true, &mut hit);
+            }
+            i += 1;
+        }
+        // the last position with three bytes left
+        let n = data.len();
+        if i + MIN_KEYWORD <= n {
+            let t3 = fold3(data[i], data[i + 1], data[i + 2]);
+            if test(tri, hash_tri(t3)) {
+                self.second(data, i, t3, false, &mut hit);
             }
         }
     }
 
+    /// The positions whose trigram passed: the three- and four-byte tests, then exact compares.
     #[inline(never)]
+    fn second(
+        &self,
+        data: &[u8],
+        at: usize,
+        v: u32,
+        four: bool,
+        hit: &mut impl FnMut(usize, usize, usize),
+    ) {
+        if four && test(&self.grams4, hash(v)) {
+            self.confirm(&self.entries4, data, at, v, hit);
+        }
+        let t3 = v & 0x00FF_FFFF;
+        if !self.entries3.is_empty() && test(&self.grams3, hash(t3)) {
+            self.confirm(&self.entries3, data, at, t3, hit);
+        }
+    }
+
     fn confirm(
         &self,
         entries: &[(u32, u32)],
@@ -132,8 +153,8 @@ impl Prefilter {
         hit: &mut impl FnMut(usize, usize, usize),
     ) {
         let first = entries.partition_point(|e| e.0 < t);
-        for &(trigram, k) in &entries[first..] {
-            if trigram != t {
+        for &(gram, k) in &entries[first..] {
+            if gram != t {
                 break;
             }
             let kw = &self.keywords[k as usize];

@@ -231,11 +231,19 @@ pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
 /// Ids among `known` that share a part of three or more characters with `id` (for "did you
 /// mean" messages).
 pub fn similar_ids<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    known
+    let parts: Vec<&str> = id.split('-').filter(|p| p.len() > 2).collect();
+    // more shared parts first; then the same first part (the provider); then closer in length
+    let mut scored: Vec<(usize, bool, usize, &str)> = known
         .into_iter()
-        .filter(|k| id.split('-').any(|p| p.len() > 2 && k.contains(p)))
-        .take(6)
-        .collect()
+        .map(|k| {
+            let shared = parts.iter().filter(|p| k.contains(*p)).count();
+            let same_provider = k.split('-').next() == id.split('-').next();
+            (shared, same_provider, k.len().abs_diff(id.len()), k)
+        })
+        .filter(|&(shared, ..)| shared > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    scored.into_iter().take(5).map(|(.., k)| k).collect()
 }
 
 /// Rejects two rules with one id.

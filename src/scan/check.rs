@@ -92,7 +92,7 @@ pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
             };
             ran += 1;
             let found: Vec<String> = scanner
-                .scan(text.as_bytes())
+                .scan_unresolved(text.as_bytes())
                 .iter()
                 .filter(|m| m.rule == ri)
                 .map(|m| {
@@ -118,4 +118,49 @@ pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
         }
     }
     (failures, ran)
+}
+
+/// Where another rule also reports the secret of a rule's example, after overlapping matches are
+/// resolved: (rule, example index, other rule). Two findings for one secret are one too many.
+pub fn overlaps(engine: &Engine) -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
+    let mut scanner = engine.scanner();
+    for (ri, rule) in engine.rules().iter().enumerate() {
+        for (i, template) in rule.spec.examples.iter().enumerate() {
+            let Ok(text) = expand_template(template, rule.id(), i) else {
+                continue;
+            };
+            let found: Vec<super::Match> = scanner.scan(text.as_bytes()).to_vec();
+            for own in found.iter().filter(|m| m.rule == ri) {
+                for other in found.iter().filter(|m| m.rule != ri) {
+                    let overlap =
+                        other.secret_start < own.secret_end && own.secret_start < other.secret_end;
+                    if overlap {
+                        out.push((
+                            rule.id().to_string(),
+                            i,
+                            engine.rules()[other.rule].id().to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod overlap_tests {
+    #[test]
+    fn no_two_builtin_rules_report_the_same_secret_of_an_example() {
+        let rules = crate::rules::builtin_rules().expect("rules");
+        let engine = super::Engine::new(rules).expect("engine");
+        let found = super::overlaps(&engine);
+        assert!(
+            found.is_empty(),
+            "rule, example, other rule reporting the same secret: {found:#?}"
+        );
+    }
 }

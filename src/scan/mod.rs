@@ -16,7 +16,7 @@ mod placeholder;
 mod prefilter;
 
 pub use binary::is_binary;
-pub use check::{CheckFailure, CheckKind, check_rules};
+pub use check::{CheckFailure, CheckKind, check_rules, overlaps};
 pub use entropy::shannon;
 pub use prefilter::{MIN_KEYWORD, Prefilter};
 
@@ -156,6 +156,19 @@ impl<'e> Scanner<'e> {
 
     /// Finds every secret in `data`, sorted by position. The slice is valid until the next call.
     pub fn scan(&mut self, data: &[u8]) -> &[Match] {
+        self.collect(data);
+        self.resolve_overlaps();
+        &self.matches
+    }
+
+    /// Every rule's matches, before overlapping ones are resolved (for checking rules: "does this
+    /// rule match its example", whichever rule would report it).
+    pub fn scan_unresolved(&mut self, data: &[u8]) -> &[Match] {
+        self.collect(data);
+        &self.matches
+    }
+
+    fn collect(&mut self, data: &[u8]) {
         self.matches.clear();
         let engine = self.engine;
         engine.keywords.for_each(data, |start, end, k| {
@@ -180,8 +193,6 @@ impl<'e> Scanner<'e> {
         }
         active.clear();
         self.active = active;
-        self.resolve_overlaps();
-        &self.matches
     }
 
     /// Runs rule `ri`'s regex over `data[w.0..w.1]` (with the bytes before `w.0` visible to
@@ -221,8 +232,10 @@ impl<'e> Scanner<'e> {
     }
 
     /// Sorts matches and, where the secrets of several rules overlap, drops the fallback rules'
-    /// (generic assignments, JWTs, URLs) in favour of the provider rules; of identical spans only
-    /// one finding per rule remains.
+    /// (generic assignments, JWTs, URLs) in favour of the provider rules; of rules reporting the
+    /// very same secret, the one with the most context in its match wins (`CLERK_SECRET_KEY=sk_…`
+    /// is Clerk's, not a bare `sk_live_` shape's); of identical spans only one finding per rule
+    /// remains.
     fn resolve_overlaps(&mut self) {
         let rules = &self.engine.rules;
         self.matches
@@ -246,6 +259,22 @@ impl<'e> Scanner<'e> {
             if group.len() > 1 && group.iter().any(|m| !rules[m.rule].spec.fallback) {
                 for (k, m) in group.iter().enumerate() {
                     keep[i + k] = !rules[m.rule].spec.fallback;
+                }
+            }
+            // several rules on exactly the same secret: the one whose match says the most about
+            // it (a provider name or file syntax around the secret, not just its shape) wins
+            for (a, ma) in group.iter().enumerate() {
+                let better = |mb: &Match| {
+                    (mb.secret_start, mb.secret_end) == (ma.secret_start, ma.secret_end)
+                        && mb.end - mb.start > ma.end - ma.start
+                };
+                if keep[i + a]
+                    && group
+                        .iter()
+                        .enumerate()
+                        .any(|(b, mb)| b != a && keep[i + b] && better(mb))
+                {
+                    keep[i + a] = false;
                 }
             }
             i = j;

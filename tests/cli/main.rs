@@ -3,6 +3,7 @@
 //! no key-shaped text.
 
 mod config;
+mod corpus;
 mod dir;
 mod git;
 mod hostile;

@@ -28,14 +28,16 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
     let _ = writeln!(
         out,
         "        ({file:?}, RuleSpec {{ id: s({}), name: s({}), description: s({}), keywords: {}, \
-         regex: s({}), entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
-         allowlist: AllowlistSpec {{ regexes: {}, stopwords: {} }}, remediation: s({}), \
+         regex: s({}), paths: {}, file: {}, entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
+         allowlist: AllowlistSpec {{ regexes: {}, stopwords: {}, paths: {} }}, remediation: s({}), \
          references: {}, examples: {}, negative: {} }}),",
         lit(&r.id),
         lit(&r.name),
         lit(&r.description),
         strings(&r.keywords),
         lit(&r.regex),
+        strings(&r.paths),
+        r.file,
         match r.entropy {
             Some(e) => format!("Some({e:?}_f64)"),
             None => "None".into(),
@@ -46,6 +48,7 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
         r.severity,
         strings(&r.allowlist.regexes),
         strings(&r.allowlist.stopwords),
+        strings(&r.allowlist.paths),
         lit(&r.remediation),
         strings(&r.references),
         strings(&r.examples),

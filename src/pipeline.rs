@@ -148,7 +148,11 @@ impl<'e> Worker<'e> {
             }
             return;
         }
-        if is_binary(bytes) {
+        let binary = is_binary(bytes);
+        if !b.path.is_empty() {
+            self.files(b, binary);
+        }
+        if binary {
             self.out.summary.skipped += 1;
             if self.collect_skips {
                 let what = match (b.path, b.id) {
@@ -212,6 +216,69 @@ impl<'e> Worker<'e> {
                 present_at_head: None,
                 blob: b.id,
                 context,
+            });
+        }
+    }
+}
+
+impl Worker<'_> {
+    /// Path rules: files that should not be in git at all (`.env`, keystores, key files). A
+    /// `file` rule gives one finding per file (the first match on an added line, in the diff
+    /// modes), fingerprinted by rule and path, so that editing the file does not make it new.
+    fn files(&mut self, b: &Blob<'_>, binary: bool) {
+        let engine = self.scanner.engine();
+        let matches = self.scanner.scan_file(b.path, b.bytes, binary).to_vec();
+        if matches.is_empty() {
+            return;
+        }
+        let mut locator = Locator::new(b.bytes);
+        let mut reported: Vec<usize> = Vec::new();
+        for m in matches {
+            let rule = &engine.rules()[m.rule];
+            let whole_file = rule.spec.file;
+            if whole_file && reported.contains(&m.rule) {
+                continue;
+            }
+            let start = locator.position(m.secret_start);
+            let end = locator.position(m.secret_end);
+            if let Some(added) = b.added
+                && !binary
+                && !added.any_in(start.line, end.line)
+            {
+                continue;
+            }
+            let raw = &b.bytes[m.secret_start..m.secret_end];
+            let (secret, fp) = if whole_file {
+                let shown: &[u8] = if raw.is_empty() {
+                    b.path.as_bytes()
+                } else {
+                    raw
+                };
+                (
+                    Secret::new(shown, &rule.spec.keywords),
+                    fingerprint(rule.id(), b.path.as_bytes()),
+                )
+            } else {
+                (
+                    Secret::new(raw, &rule.spec.keywords),
+                    fingerprint(rule.id(), raw),
+                )
+            };
+            reported.push(m.rule);
+            self.out.findings.push(Finding {
+                rule: rule.info.clone(),
+                secret,
+                fingerprint: fp,
+                location: Location {
+                    path: b.path.to_string(),
+                    start,
+                    end,
+                    commit: b.commit.cloned(),
+                },
+                also_at: Vec::new(),
+                present_at_head: None,
+                blob: b.id,
+                context: None,
             });
         }
     }

@@ -251,6 +251,8 @@ pub enum FormatArg {
 pub enum ListFormat {
     Human,
     Json,
+    /// The rule catalogue table of rules/README.md
+    Markdown,
 }
 
 /// "10M", "512k", "1GiB", "4096" → bytes.

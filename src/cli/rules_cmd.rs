@@ -29,6 +29,7 @@ fn list(format: ListFormat) -> Result<ExitStatus> {
             serde_json::to_writer_pretty(&mut out, &infos)?;
             writeln!(out)?;
         }
+        ListFormat::Markdown => out.write_all(catalogue(engine.rules()).as_bytes())?,
         ListFormat::Human => {
             let w = engine
                 .rules()
@@ -51,6 +52,50 @@ fn list(format: ListFormat) -> Result<ExitStatus> {
     }
     out.flush()?;
     Ok(ExitStatus::Clean)
+}
+
+/// The rule catalogue: one table row per rule, grouped by provider file.
+pub fn catalogue(rules: &[Rule]) -> String {
+    let mut rows: Vec<&Rule> = rules.iter().collect();
+    rows.sort_by(|a, b| (&a.origin, a.id()).cmp(&(&b.origin, b.id())));
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::from(
+        "| id | provider | finds | validator | where to revoke |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for r in rows {
+        let provider = r.origin.trim_end_matches(".yml");
+        let page = url_in(&r.info.remediation)
+            .or_else(|| r.info.references.first().map(String::as_str))
+            .unwrap_or("");
+        let finds = if r.paths.is_some() {
+            format!(
+                "{} (by file name: {})",
+                r.info.name,
+                r.spec.paths.join(", ")
+            )
+        } else {
+            r.info.name.clone()
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            r.id(),
+            provider,
+            cell(&finds),
+            r.info.validator.as_deref().unwrap_or(""),
+            cell(page)
+        ));
+    }
+    out
+}
+
+/// The first URL in a text, without trailing punctuation.
+fn url_in(text: &str) -> Option<&str> {
+    let start = text.find("https://")?;
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ')' || c == '\'')
+        .unwrap_or(rest.len());
+    Some(rest[..end].trim_end_matches(['.', ',', ';', ':']))
 }
 
 fn explain(id: &str) -> Result<ExitStatus> {

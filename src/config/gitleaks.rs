@@ -216,6 +216,8 @@ pub fn import(file: &str, text: &str) -> Result<Imported, ImportError> {
             },
             keywords,
             regex,
+            paths: vec![],
+            file: false,
             entropy: r.entropy.filter(|e| *e > 0.0),
             validator: None,
             multiline: false,

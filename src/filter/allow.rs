@@ -5,7 +5,7 @@
 //! sources as a skip list, so an allowlisted folder is not even read.
 
 use crate::config::AllowlistSpec;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
@@ -139,29 +139,7 @@ pub fn check_regex(r: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Compiles path globs the way the config documents them: `*` crosses folders, `{a,b}` picks one,
-/// a glob without a `/` matches a file name at any depth.
-pub fn glob_set(list: &[String]) -> Result<Option<GlobSet>, String> {
-    if list.is_empty() {
-        return Ok(None);
-    }
-    let mut b = GlobSetBuilder::new();
-    for g in list {
-        let pattern = g.trim_start_matches("./");
-        let pattern = if pattern.contains('/') {
-            pattern.trim_start_matches('/').to_string()
-        } else {
-            format!("**/{pattern}")
-        };
-        let glob = GlobBuilder::new(&pattern)
-            .literal_separator(false)
-            .backslash_escape(true)
-            .build()
-            .map_err(|e| format!("bad path glob {g:?}: {}", e.kind()))?;
-        b.add(glob);
-    }
-    b.build().map(Some).map_err(|e| format!("path globs: {e}"))
-}
+pub use crate::rules::glob_set;
 
 impl Allowlist {
     pub fn new(spec: &AllowlistSpec) -> Result<Allowlist, String> {

@@ -16,6 +16,7 @@ pub(crate) fn template_rng(seed: &str, index: usize) -> template::Rng {
 }
 pub use validate::Validator;
 
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Serialize;
 use std::sync::{Arc, OnceLock};
@@ -78,6 +79,10 @@ pub struct Rule {
     pub multiline: bool,
     /// Stopwords, lowercased.
     pub stopwords: Vec<Vec<u8>>,
+    /// `paths`: the files the rule runs on (a path rule), and `allowlist.paths`: the ones it
+    /// does not.
+    pub paths: Option<GlobSet>,
+    pub skip_paths: Option<GlobSet>,
     compiled: OnceLock<Result<Compiled, String>>,
 }
 
@@ -97,12 +102,24 @@ impl Rule {
         if spec.name.trim().is_empty() {
             return Err(err("name is empty".into()));
         }
-        if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().is_empty()) {
+        if (spec.keywords.is_empty() && spec.paths.is_empty())
+            || spec.keywords.iter().any(|k| k.trim().is_empty())
+        {
             return Err(err(
-                "needs at least one non-empty keyword (the prefilter only runs a rule where one occurs)"
+                "needs at least one non-empty keyword (the prefilter only runs a rule where one occurs), or `paths` for a rule on files by name"
                     .into(),
             ));
         }
+        if spec.regex.trim().is_empty() && (!spec.file || spec.paths.is_empty()) {
+            return Err(err(
+                "needs a regex; only a `file: true` rule with `paths` may have none".into(),
+            ));
+        }
+        if spec.file && spec.paths.is_empty() {
+            return Err(err("a `file: true` rule needs `paths`".into()));
+        }
+        let paths = glob_set(&spec.paths).map_err(err)?;
+        let skip_paths = glob_set(&spec.allowlist.paths).map_err(err)?;
         if let Some(e) = spec.entropy
             && !(0.0..=8.0).contains(&e)
         {
@@ -135,6 +152,8 @@ impl Rule {
                 .iter()
                 .map(|s| s.to_ascii_lowercase().into_bytes())
                 .collect(),
+            paths,
+            skip_paths,
             spec,
             origin: origin.to_string(),
             compiled: OnceLock::new(),
@@ -172,7 +191,13 @@ fn build_regex(src: &str) -> Result<Regex, regex::Error> {
 }
 
 fn compile(spec: &RuleSpec) -> Result<Compiled, String> {
-    let regex = build_regex(&spec.regex).map_err(|e| format!("bad regex: {e}"))?;
+    // a file rule without a regex reports the file: an empty secret at its start
+    let src = if spec.regex.trim().is_empty() {
+        "\\A(?P<secret>)"
+    } else {
+        spec.regex.as_str()
+    };
+    let regex = build_regex(src).map_err(|e| format!("bad regex: {e}"))?;
     let secret_group = regex
         .capture_names()
         .position(|n| n == Some("secret"))
@@ -199,6 +224,30 @@ fn is_kebab(id: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
+}
+
+/// Compiles path globs the way the config documents them: `*` crosses folders, `{a,b}` picks one,
+/// a glob without a `/` matches a file name at any depth.
+pub fn glob_set(list: &[String]) -> Result<Option<GlobSet>, String> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in list {
+        let pattern = g.trim_start_matches("./");
+        let pattern = if pattern.contains('/') {
+            pattern.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{pattern}")
+        };
+        let glob = GlobBuilder::new(&pattern)
+            .literal_separator(false)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| format!("bad path glob {g:?}: {}", e.kind()))?;
+        b.add(glob);
+    }
+    b.build().map(Some).map_err(|e| format!("path globs: {e}"))
 }
 
 /// Parses one rule file.
@@ -289,6 +338,8 @@ mod tests {
             description: String::new(),
             keywords: vec!["x_".into()],
             regex: "x_[a-z]+".into(),
+            paths: vec![],
+            file: false,
             entropy: None,
             validator: None,
             multiline: false,

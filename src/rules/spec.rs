@@ -44,8 +44,19 @@ pub struct RuleSpec {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    #[serde(default)]
     pub keywords: Vec<String>,
+    #[serde(default)]
     pub regex: String,
+    /// Path globs: the rule runs only on files whose path matches (and then on the whole file,
+    /// with or without keywords). Path rules need a path, so they apply to folder, staged and
+    /// range scans, not to an audit's pathless blobs.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// The file itself is the finding (a committed `.env`, a keystore): one finding per file, at
+    /// the first match of `regex` (or the start when there is no regex).
+    #[serde(default)]
+    pub file: bool,
     #[serde(default)]
     pub entropy: Option<f64>,
     #[serde(default)]
@@ -70,7 +81,7 @@ pub struct RuleSpec {
     pub negative: Vec<String>,
 }
 
-/// A rule's own allowlist, tested against the secret.
+/// A rule's own allowlist, tested against the secret (and the path).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllowlistSpec {
@@ -78,4 +89,7 @@ pub struct AllowlistSpec {
     pub regexes: Vec<String>,
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Path globs the rule does not apply to (`.env.example` for the `.env` rule).
+    #[serde(default)]
+    pub paths: Vec<String>,
 }

@@ -32,6 +32,9 @@ pub struct CheckFailure {
     pub detail: String,
 }
 
+/// How a path rule's example names its file: `FILE: .env` on the first line, the contents after.
+pub const FILE_PREFIX: &str = "FILE: ";
+
 /// Minimum examples and negative examples a rule must carry.
 pub const MIN_EXAMPLES: usize = 2;
 
@@ -91,13 +94,35 @@ pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
                 }
             };
             ran += 1;
-            let found: Vec<String> = scanner
-                .scan_unresolved(text.as_bytes())
+            // a path rule's example names its file on a first line `FILE: path`
+            let (path, body) = match text.strip_prefix(FILE_PREFIX) {
+                Some(rest) => rest.split_once('\n').unwrap_or((rest, "")),
+                None => ("", text.as_str()),
+            };
+            if rule.paths.is_some() && path.is_empty() {
+                failures.push(fail(
+                    CheckKind::Template,
+                    index,
+                    text.clone(),
+                    format!("a path rule's examples start with a line `{FILE_PREFIX}path`"),
+                ));
+                continue;
+            }
+            let found_matches = if rule.paths.is_some() {
+                scanner.scan_file(path, body.as_bytes(), false)
+            } else {
+                scanner.scan_unresolved(body.as_bytes())
+            };
+            let found: Vec<String> = found_matches
                 .iter()
                 .filter(|m| m.rule == ri)
                 .map(|m| {
-                    String::from_utf8_lossy(&text.as_bytes()[m.secret_start..m.secret_end])
-                        .into_owned()
+                    let s = &body.as_bytes()[m.secret_start..m.secret_end];
+                    if s.is_empty() {
+                        format!("the file {path}")
+                    } else {
+                        String::from_utf8_lossy(s).into_owned()
+                    }
                 })
                 .collect();
             if positive && found.is_empty() {
@@ -126,6 +151,9 @@ pub fn overlaps(engine: &Engine) -> Vec<(String, usize, String)> {
     let mut out = Vec::new();
     let mut scanner = engine.scanner();
     for (ri, rule) in engine.rules().iter().enumerate() {
+        if rule.paths.is_some() {
+            continue;
+        }
         for (i, template) in rule.spec.examples.iter().enumerate() {
             let Ok(text) = expand_template(template, rule.id(), i) else {
                 continue;

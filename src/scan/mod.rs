@@ -66,6 +66,8 @@ pub struct Engine {
     keywords: Prefilter,
     /// keyword pattern id → rules that keyword belongs to
     pattern_rules: Vec<Vec<usize>>,
+    /// Rules with `paths`: run on whole files whose path matches, not through keywords.
+    path_rules: Vec<usize>,
     markers: Vec<memmem::Finder<'static>>,
 }
 
@@ -83,7 +85,12 @@ impl Engine {
         let mut keywords: Vec<String> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut index = std::collections::HashMap::new();
+        let mut path_rules = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
+            if rule.paths.is_some() {
+                path_rules.push(ri);
+                continue;
+            }
             for kw in &rule.spec.keywords {
                 if kw.len() < MIN_KEYWORD {
                     return Err(Error::ShortKeyword {
@@ -107,6 +114,7 @@ impl Engine {
             rules,
             keywords: automaton,
             pattern_rules,
+            path_rules,
             markers: INLINE_MARKERS
                 .iter()
                 .map(|m| memmem::Finder::new(m.as_bytes()).into_owned())
@@ -132,6 +140,7 @@ impl Engine {
             active: Vec::new(),
             locs: (0..self.rules.len()).map(|_| None).collect(),
             matches: Vec::new(),
+            file_matches: Vec::new(),
             lower: Vec::new(),
         }
     }
@@ -146,6 +155,7 @@ pub struct Scanner<'e> {
     active: Vec<usize>,
     locs: Vec<Option<CaptureLocations>>,
     matches: Vec<Match>,
+    file_matches: Vec<Match>,
     lower: Vec<u8>,
 }
 
@@ -159,6 +169,56 @@ impl<'e> Scanner<'e> {
         self.collect(data);
         self.resolve_overlaps();
         &self.matches
+    }
+
+    /// The matches of the path rules whose `paths` take `path` (relative, `/`-separated): each
+    /// such rule's regex over the whole file, or the file itself for a rule without one. Binary
+    /// files only meet rules without a regex (a keystore is a finding by its name).
+    pub fn scan_file(&mut self, path: &str, data: &[u8], binary: bool) -> &[Match] {
+        self.file_matches.clear();
+        let engine = self.engine;
+        if engine.path_rules.is_empty() || path.is_empty() {
+            return &self.file_matches;
+        }
+        for &ri in &engine.path_rules {
+            let rule = &engine.rules[ri];
+            let takes = rule.paths.as_ref().is_some_and(|g| g.is_match(path))
+                && !rule.skip_paths.as_ref().is_some_and(|g| g.is_match(path));
+            if !takes || (binary && !rule.spec.regex.trim().is_empty()) {
+                continue;
+            }
+            let Ok(compiled) = rule.compiled() else {
+                continue;
+            };
+            let locs = self.locs[ri].get_or_insert_with(|| compiled.regex.capture_locations());
+            let mut at = 0;
+            while at <= data.len() {
+                let Some(m) = compiled.regex.captures_read_at(locs, data, at) else {
+                    break;
+                };
+                let (ss, se) = locs
+                    .get(compiled.secret_group)
+                    .unwrap_or((m.start(), m.end()));
+                at = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + 1
+                };
+                let no_secret = ss == se;
+                if (no_secret || accept(rule, compiled, data, ss, se, &mut self.lower))
+                    && !has_marker(&engine.markers, data, m.start(), m.end())
+                {
+                    self.file_matches.push(Match {
+                        rule: ri,
+                        start: m.start(),
+                        end: m.end(),
+                        secret_start: ss,
+                        secret_end: se,
+                    });
+                }
+            }
+        }
+        &self.file_matches
     }
 
     /// Every rule's matches, before overlapping ones are resolved (for checking rules: "does this
@@ -369,6 +429,8 @@ mod tests {
             description: String::new(),
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
             regex: regex.into(),
+            paths: vec![],
+            file: false,
             entropy: None,
             validator: None,
             multiline: false,

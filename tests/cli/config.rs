@@ -32,7 +32,7 @@ fn password_line() -> String {
 fn three_secrets() -> (tempfile::TempDir, String, String) {
     let t = tempfile::tempdir().expect("tempdir");
     let (a, b) = (github_token(), github_token());
-    write(t.path(), "src/app.env", format!("GITHUB_TOKEN={a}\n"));
+    write(t.path(), "src/app.conf", format!("GITHUB_TOKEN={a}\n"));
     write(t.path(), "tests/fixtures/gh.yml", format!("token: {b}\n"));
     write(t.path(), "src/db.py", password_line());
     (t, a, b)
@@ -56,7 +56,7 @@ fn a_path_glob_allowlists_a_folder_and_the_summary_says_so() {
     );
     let (code, list, err) = findings(&["dir"], t.path());
     assert_eq!(code, 1);
-    assert_eq!(paths_of(&list), vec!["src/app.env", "src/db.py"], "{err}");
+    assert_eq!(paths_of(&list), vec!["src/app.conf", "src/db.py"], "{err}");
     // scanning the folder from outside finds the same config and applies the same globs
     let parent = t.path().parent().expect("parent");
     let name = t.path().file_name().and_then(|n| n.to_str()).expect("name");
@@ -102,8 +102,8 @@ fn a_per_rule_allowlist_leaves_other_rules_alone() {
 #[test]
 fn a_commit_allowlist_hides_what_that_commit_introduced() {
     let (_t, dir) = repo();
-    let c1 = commit_file(&dir, "a.env", &format!("T={}\n", github_token()), "first");
-    commit_file(&dir, "b.env", &format!("T={}\n", github_token()), "second");
+    let c1 = commit_file(&dir, "a.conf", &format!("T={}\n", github_token()), "first");
+    commit_file(&dir, "b.conf", &format!("T={}\n", github_token()), "second");
     let (_, list, _) = findings(&["git"], &dir);
     assert_eq!(list.len(), 2);
     write(
@@ -112,7 +112,7 @@ fn a_commit_allowlist_hides_what_that_commit_introduced() {
         format!("version: 1\nallowlists:\n  - commits: ['{}']\n", &c1[..10]),
     );
     let (_, list, _) = findings(&["git"], &dir);
-    assert_eq!(paths_of(&list), vec!["b.env"]);
+    assert_eq!(paths_of(&list), vec!["b.conf"]);
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn a_baseline_survives_a_line_inserted_above_and_a_rebase_but_not_a_changed_secr
     let old = github_token();
     commit_file(
         &dir,
-        "app.env",
+        "app.conf",
         &format!("GITHUB_TOKEN={old}\n"),
         "old secret",
     );
@@ -268,7 +268,7 @@ fn a_baseline_survives_a_line_inserted_above_and_a_rebase_but_not_a_changed_secr
     // a line inserted above the secret moves it: still known
     commit_file(
         &dir,
-        "app.env",
+        "app.conf",
         &format!("# config\nDEBUG=1\nGITHUB_TOKEN={old}\n"),
         "move",
     );
@@ -288,7 +288,7 @@ fn a_baseline_survives_a_line_inserted_above_and_a_rebase_but_not_a_changed_secr
     let new = github_token();
     commit_file(
         &dir,
-        "app.env",
+        "app.conf",
         &format!("# config\nDEBUG=1\nGITHUB_TOKEN={new}\n"),
         "rotate badly",
     );
@@ -301,7 +301,7 @@ fn a_baseline_survives_a_line_inserted_above_and_a_rebase_but_not_a_changed_secr
 #[test]
 fn two_branches_adding_baseline_entries_merge_cleanly() {
     let (_t, dir) = repo();
-    commit_file(&dir, "a.env", &format!("T={}\n", github_token()), "a");
+    commit_file(&dir, "a.conf", &format!("T={}\n", github_token()), "a");
     write(
         &dir,
         ".gitattributes",
@@ -314,7 +314,7 @@ fn two_branches_adding_baseline_entries_merge_cleanly() {
         git(&dir, &["checkout", "-q", "-b", branch, "main"]);
         commit_file(
             &dir,
-            &format!("{branch}.env"),
+            &format!("{branch}.conf"),
             &format!("T={}\n", github_token()),
             branch,
         );
@@ -339,7 +339,7 @@ fn two_branches_adding_baseline_entries_merge_cleanly() {
 fn a_gitleaks_report_works_as_a_baseline() {
     let (t, a, _) = three_secrets();
     let report = format!(
-        r#"[{{"RuleID": "github-pat", "File": "src/app.env", "StartLine": 1, "Secret": "{a}", "Fingerprint": "src/app.env:github-pat:1"}},
+        r#"[{{"RuleID": "github-pat", "File": "src/app.conf", "StartLine": 1, "Secret": "{a}", "Fingerprint": "src/app.conf:github-pat:1"}},
            {{"RuleID": "generic-api-key", "File": "src/db.py", "StartLine": 1, "Secret": "REDACTED"}}]"#
     );
     write(t.path(), "gitleaks-report.json", report);
@@ -408,7 +408,7 @@ fn a_gitleaks_config_is_imported_and_what_does_not_map_is_reported() {
     );
     // the imported config works: the custom rule finds, its allowlist and the global one hide
     let tok = fake("acm_{{alnumlower 24}}");
-    write(t.path(), "src/a.env", format!("ACME_TOKEN={tok}\n"));
+    write(t.path(), "src/a.conf", format!("ACME_TOKEN={tok}\n"));
     write(
         t.path(),
         "docs/setup.md",
@@ -416,14 +416,14 @@ fn a_gitleaks_config_is_imported_and_what_does_not_map_is_reported() {
     );
     write(
         t.path(),
-        "vendor/x/y.env",
+        "vendor/x/y.conf",
         format!("T={}\n", github_token()),
     );
     write(t.path(), "src/db.py", password_line());
     let (code, list, err) = findings(&["dir"], t.path());
     assert_eq!(code, 1, "{err}");
     assert_eq!(rules_of(&list), vec!["acme-internal-token"], "{err}");
-    assert_eq!(paths_of(&list), vec!["src/a.env"]);
+    assert_eq!(paths_of(&list), vec!["src/a.conf"]);
     // an existing config is not overwritten without --force
     let (code, _, err) = run(&["config", "import-gitleaks", ".gitleaks.toml"], t.path());
     assert_eq!(code, 2);
@@ -438,14 +438,14 @@ fn a_pull_request_cannot_allowlist_its_own_secret_with_config_from_ref() {
     git(&dir, &["checkout", "-q", "-b", "pr"]);
     commit_file(
         &dir,
-        "app.env",
+        "app.conf",
         &format!("GITHUB_TOKEN={}\n", github_token()),
         "add key",
     );
     commit_file(
         &dir,
         ".keyhound.yml",
-        "version: 1\nallowlists:\n  - paths: ['app.env']\n",
+        "version: 1\nallowlists:\n  - paths: ['app.conf']\n",
         "allowlist it",
     );
     let range = format!("{base}..HEAD");
@@ -460,7 +460,7 @@ fn a_pull_request_cannot_allowlist_its_own_secret_with_config_from_ref() {
         &dir,
     );
     assert_eq!(code, 1, "{err}");
-    assert_eq!(paths_of(&list), vec!["app.env"]);
+    assert_eq!(paths_of(&list), vec!["app.conf"]);
     // the PR also cannot add the fingerprint to .keyhoundignore
     let fp = list[0]["fingerprint"].as_str().expect("fp").to_string();
     commit_file(&dir, ".keyhoundignore", &format!("{fp}\n"), "ignore it");

@@ -327,7 +327,7 @@ fn no_rule_fires_on_ordinary_code_lockfiles_and_encoded_media() {
         // one planted key shows the corpus was really scanned
         write(
             t.path(),
-            "control.env",
+            "control.conf",
             format!("GITHUB_TOKEN={}\n", github_token()),
         );
         let (code, out, err) = run(
@@ -342,7 +342,7 @@ fn no_rule_fires_on_ordinary_code_lockfiles_and_encoded_media() {
             .collect();
         assert_eq!(
             found,
-            vec!["\"github-pat-classic\" in \"control.env\":1".to_string()],
+            vec!["\"github-pat-classic\" in \"control.conf\":1".to_string()],
             "seed {seed}"
         );
         assert_eq!(code, 1, "seed {seed}: {err}");

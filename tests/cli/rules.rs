@@ -148,3 +148,110 @@ fn rules_check_stops_on_a_bad_regex_naming_file_and_rule() {
     assert_eq!(code, 2);
     assert!(err.contains("typo.yml") && err.contains("keyword"), "{err}");
 }
+
+#[test]
+fn files_that_should_not_be_in_git_are_reported_by_name_and_templates_are_not() {
+    use super::git::{git, repo};
+    let (_t, dir) = repo();
+    write(
+        &dir,
+        ".env",
+        format!(
+            "DATABASE_URL=postgres://app:{}@db/app\nDEBUG=1\n",
+            fake("{{alnum 16}}")
+        ),
+    );
+    write(
+        &dir,
+        ".env.example",
+        "DATABASE_URL=\nAPI_TOKEN=<your token>\n",
+    );
+    write(
+        &dir,
+        "android/release.keystore",
+        [0u8, 1, 2, 3, 0xfe, 0xed, 0xfe, 0xed],
+    );
+    write(
+        &dir,
+        "deploy/id_ed25519",
+        format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+            fake("{{base64 70}}")
+        ),
+    );
+    git(&dir, &["add", "."]);
+    let out = keyhound()
+        .args(["staged", "--format", "json"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&stdout_of(&out));
+    let mut found: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule_id"].as_str().is_some_and(|r| r.ends_with("-file")))
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["path"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("dotenv-file".to_string(), ".env".to_string()),
+            (
+                "keystore-file".to_string(),
+                "android/release.keystore".to_string()
+            ),
+            (
+                "private-key-file".to_string(),
+                "deploy/id_ed25519".to_string()
+            ),
+        ]
+    );
+    // the .env finding is fingerprinted by rule and path: editing the file keeps it
+    let fp = |doc: &serde_json::Value| {
+        doc["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["rule_id"] == "dotenv-file")
+            .and_then(|f| f["fingerprint"].as_str())
+            .map(str::to_string)
+    };
+    let before = fp(&doc);
+    write(
+        &dir,
+        ".env",
+        format!(
+            "# local\nDATABASE_URL=postgres://app:{}@db/app\n",
+            fake("{{alnum 16}}")
+        ),
+    );
+    let (_, out, _) = run(&["dir", "--format", "json"], &dir);
+    assert_eq!(fp(&json_of(&out)), before);
+}
+
+#[test]
+fn the_catalogue_in_the_rules_readme_is_current() {
+    let (code, table, _) = run(&["rules", "list", "--format", "markdown"], Path::new("."));
+    assert_eq!(code, 0);
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/README.md"))
+            .expect("rules/README.md");
+    let start = readme
+        .find("<!-- catalogue:start -->\n")
+        .expect("start marker")
+        + 25;
+    let end = readme.find("<!-- catalogue:end -->").expect("end marker");
+    assert!(
+        readme[start..end] == table,
+        "rules/README.md's catalogue is out of date: regenerate it with `keyhound rules list --format markdown`"
+    );
+    assert!(table.lines().count() >= 402, "at least 400 rules");
+}

@@ -22,6 +22,9 @@ pub struct Finding {
     pub blob: Option<crate::source::BlobId>,
     /// The matched text and its line, kept only while allowlists that test them need them.
     pub context: Option<Box<MatchText>>,
+    /// How the secret was encoded where it was found (`base64`, `percent`), when keyhound had
+    /// to decode the text to see it; the location is the encoded text's.
+    pub encoding: Option<&'static str>,
 }
 
 /// The text around a secret that line- and match-targeted allowlists test.

@@ -8,7 +8,7 @@ use crate::finding::{Finding, MatchText};
 use crate::fingerprint::fingerprint;
 use crate::location::{Location, Locator};
 use crate::report::Summary;
-use crate::scan::{Engine, Match, Scanner, is_binary};
+use crate::scan::{Engine, Match, Scanner, decode, is_binary};
 use crate::secret::Secret;
 use crate::source::git::{self, HistoryOptions, RangeOptions, Repo, StagedOptions};
 use crate::source::{self, Blob, BlobId, Event, fs::DirOptions};
@@ -99,6 +99,11 @@ struct Worker<'e> {
     /// Range mode: matches by blob, so a blob touched by many commits is scanned once.
     cache: HashMap<BlobId, Vec<Match>>,
     matches: Vec<Match>,
+    /// Decoder buffers, reused.
+    spans: Vec<decode::Span>,
+    /// Encoded runs of the current blob that decoded into findings: a match on the encoded text
+    /// itself (base64 that looks like a password) is the same secret, reported decoded instead.
+    decoded_runs: Vec<(usize, usize)>,
 }
 
 impl<'e> Worker<'e> {
@@ -110,6 +115,8 @@ impl<'e> Worker<'e> {
             collect_skips,
             cache: HashMap::new(),
             matches: Vec::new(),
+            spans: Vec::new(),
+            decoded_runs: Vec::new(),
         }
     }
 
@@ -179,11 +186,19 @@ impl<'e> Worker<'e> {
             }
             None => self.matches.extend_from_slice(self.scanner.scan(bytes)),
         }
+        self.decoded(b);
         if self.matches.is_empty() {
             return;
         }
         let mut locator = Locator::new(bytes);
         for m in &self.matches {
+            if self
+                .decoded_runs
+                .iter()
+                .any(|&(s, e)| m.secret_start < e && s < m.secret_end)
+            {
+                continue;
+            }
             let rule = &engine.rules()[m.rule];
             let raw = &bytes[m.secret_start..m.secret_end];
             let start = locator.position(m.secret_start);
@@ -216,12 +231,136 @@ impl<'e> Worker<'e> {
                 present_at_head: None,
                 blob: b.id,
                 context,
+                encoding: None,
             });
         }
     }
 }
 
 impl Worker<'_> {
+    /// Secrets inside base64 and percent-encoded text: each encoded run that decodes to text is
+    /// put back into its line decoded and the line is scanned again; a secret inside the decoded
+    /// part is reported at the encoded run's place. Layers and sizes are bounded (`decode`).
+    fn decoded(&mut self, b: &Blob<'_>) {
+        self.decoded_runs.clear();
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        decode::spans(b.bytes, &mut spans);
+        if spans.is_empty() {
+            self.spans = spans;
+            return;
+        }
+        let mut budget = decode::MAX_TOTAL;
+        let mut locator = Locator::new(b.bytes);
+        let mut found: Vec<(usize, Vec<u8>, &'static str)> = Vec::new();
+        for sp in &spans {
+            if budget == 0 {
+                break;
+            }
+            let (line, from) = line_of(b.bytes, sp.start, sp.end);
+            let before = found.len();
+            self.look_inside(
+                line,
+                sp.start - from,
+                sp.end - from,
+                sp.encoding,
+                1,
+                &mut budget,
+                &mut found,
+            );
+            if found.len() == before {
+                continue;
+            }
+            let start = locator.position(sp.start);
+            let end = locator.position(sp.end);
+            if let Some(added) = b.added
+                && !added.any_in(start.line, end.line)
+            {
+                found.truncate(before);
+                continue;
+            }
+            self.decoded_runs.push((sp.start, sp.end));
+            let engine = self.scanner.engine();
+            for (ri, secret, encoding) in found.drain(before..) {
+                let rule = &engine.rules()[ri];
+                self.out.findings.push(Finding {
+                    rule: rule.info.clone(),
+                    secret: Secret::new(&secret, &rule.spec.keywords),
+                    fingerprint: fingerprint(rule.id(), &secret),
+                    location: Location {
+                        path: b.path.to_string(),
+                        start,
+                        end,
+                        commit: b.commit.cloned(),
+                    },
+                    also_at: Vec::new(),
+                    present_at_head: None,
+                    blob: b.id,
+                    context: self.filters.needs_text().then(|| {
+                        Box::new(MatchText {
+                            line: line.to_vec(),
+                            matched: b.bytes[sp.start..sp.end].to_vec(),
+                        })
+                    }),
+                    encoding: Some(encoding),
+                });
+            }
+        }
+        self.spans = spans;
+    }
+
+    /// Decodes `line[s..e]`, scans the line with the decoded text in its place, and collects
+    /// (rule, secret, encoding) for secrets inside the decoded part; then looks one layer deeper.
+    #[allow(clippy::too_many_arguments)]
+    fn look_inside(
+        &mut self,
+        line: &[u8],
+        s: usize,
+        e: usize,
+        encoding: &'static str,
+        depth: usize,
+        budget: &mut usize,
+        found: &mut Vec<(usize, Vec<u8>, &'static str)>,
+    ) {
+        let mut text = Vec::new();
+        if !decode::decode(&line[s..e], encoding, &mut text) || text.len() > *budget {
+            return;
+        }
+        *budget -= text.len();
+        let mut joined = Vec::with_capacity(line.len() + text.len());
+        joined.extend_from_slice(&line[..s]);
+        joined.extend_from_slice(&text);
+        joined.extend_from_slice(&line[e..]);
+        let (d0, d1) = (s, s + text.len());
+        for m in self.scanner.scan(&joined) {
+            if m.secret_start >= d0 && m.secret_end <= d1 && m.secret_end > m.secret_start {
+                found.push((
+                    m.rule,
+                    joined[m.secret_start..m.secret_end].to_vec(),
+                    encoding,
+                ));
+            }
+        }
+        if depth >= decode::MAX_DEPTH {
+            return;
+        }
+        let mut inner = Vec::new();
+        decode::spans(&text, &mut inner);
+        for sp in inner {
+            let (l, from) = line_of(&text, sp.start, sp.end);
+            let l = l.to_vec();
+            self.look_inside(
+                &l,
+                sp.start - from,
+                sp.end - from,
+                sp.encoding,
+                depth + 1,
+                budget,
+                found,
+            );
+        }
+    }
+
     /// Path rules: files that should not be in git at all (`.env`, keystores, key files). A
     /// `file` rule gives one finding per file (the first match on an added line, in the diff
     /// modes), fingerprinted by rule and path, so that editing the file does not make it new.
@@ -279,9 +418,17 @@ impl Worker<'_> {
                 present_at_head: None,
                 blob: b.id,
                 context: None,
+                encoding: None,
             });
         }
     }
+}
+
+/// The line holding `data[s..e]` (a run never crosses a line) and where it starts.
+fn line_of(data: &[u8], s: usize, e: usize) -> (&[u8], usize) {
+    let from = memchr::memrchr(b'\n', &data[..s]).map_or(0, |i| i + 1);
+    let to = memchr::memchr(b'\n', &data[e..]).map_or(data.len(), |i| e + i);
+    (&data[from..to], from)
 }
 
 fn open(repo: &std::path::Path) -> Result<Repo, Error> {

@@ -191,6 +191,7 @@ mod tests {
             present_at_head: None,
             blob: None,
             context: None,
+            encoding: None,
         }
     }
 

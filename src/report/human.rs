@@ -75,8 +75,16 @@ impl Reporter for Human {
             let pad = "           ";
             writeln!(
                 out,
-                "{pad}{}rule{:#} {}  {}fingerprint{:#} {}",
-                st.dim, st.dim, f.rule.id, st.dim, st.dim, f.fingerprint
+                "{pad}{}rule{:#} {}  {}fingerprint{:#} {}{}",
+                st.dim,
+                st.dim,
+                f.rule.id,
+                st.dim,
+                st.dim,
+                f.fingerprint,
+                f.encoding
+                    .map(|e| format!("  (found by decoding {e} text here)"))
+                    .unwrap_or_default()
             )?;
             if let Some(c) = &loc.commit {
                 let short = c.commit.get(..12).unwrap_or(&c.commit);

@@ -74,6 +74,9 @@ struct JsonFinding<'a> {
     present_at_head: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     blob: Option<String>,
+    /// `base64` or `percent`: the secret was found by decoding the text at this place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
     remediation: &'a str,
     references: &'a [String],
 }
@@ -90,6 +93,7 @@ fn finding<'a>(r: &Report<'_>, f: &'a Finding) -> JsonFinding<'a> {
         also_at: f.also_at.iter().map(Into::into).collect(),
         present_at_head: f.present_at_head,
         blob: f.blob.as_ref().map(crate::finding::blob_hex),
+        encoding: f.encoding,
         remediation: &f.rule.remediation,
         references: &f.rule.references,
     }

@@ -160,6 +160,7 @@ pub(crate) mod testdata {
                 present_at_head: None,
                 blob: None,
                 context: None,
+                encoding: None,
             },
             Finding {
                 rule: pw.clone(),
@@ -179,6 +180,7 @@ pub(crate) mod testdata {
                 present_at_head: None,
                 blob: None,
                 context: None,
+                encoding: None,
             },
         ]
     }

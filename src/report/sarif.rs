@@ -155,6 +155,9 @@ fn location(p: &Place, id: Option<i64>, message: Option<String>) -> sarif::Locat
 
 fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> sarif::Result {
     let mut msg = format!("{} found: {}.", f.rule.name, report.secret_text(f));
+    if let Some(e) = f.encoding {
+        msg.push_str(&format!(" Found by decoding the {e} text at this place."));
+    }
     if let Some(c) = &f.location.commit {
         msg.push_str(&format!(
             " Introduced in commit {} by {} on {}.",

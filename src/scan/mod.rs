@@ -11,6 +11,7 @@
 
 mod binary;
 mod check;
+pub mod decode;
 mod entropy;
 mod placeholder;
 mod prefilter;

@@ -255,3 +255,102 @@ fn the_catalogue_in_the_rules_readme_is_current() {
     );
     assert!(table.lines().count() >= 402, "at least 400 rules");
 }
+
+#[test]
+fn secrets_inside_base64_and_percent_encoding_are_decoded_and_reported_where_encoded() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let t = tempfile::tempdir().expect("tempdir");
+    let tok = github_token();
+    let pw = format!("Zq9-{}", fake("{{alnum 12}}"));
+    // a Kubernetes Secret: a token in one value, a password under a telling name in another,
+    // and a docker config whose "auth" is base64 inside base64
+    let docker = format!(
+        r#"{{"auths":{{"registry.example.com":{{"auth":"{}"}}}}}}"#,
+        b64(&format!("ci:{tok}"))
+    );
+    write(
+        t.path(),
+        "k8s/secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\ndata:\n  config: {}\n  DB_PASSWORD: {}\n  .dockerconfigjson: {}\n",
+            b64(&format!("GITHUB_TOKEN={tok}")),
+            b64(&pw),
+            b64(&docker)
+        ),
+    );
+    write(
+        t.path(),
+        "call.sh",
+        format!(
+            "curl -H \"Authorization: Basic {}\" https://api.example.com\n",
+            b64(&format!("deploy:{}", fake("{{alnum 16}}")))
+        ),
+    );
+    write(
+        t.path(),
+        "url.txt",
+        format!(
+            "DB=postgres%3A%2F%2Fapp%3A{}%40db%3A5432%2Fapp\n",
+            fake("{{alnum 14}}")
+        ),
+    );
+    // hostile: huge base64 noise and base64 images decode to nothing and cost little
+    write(
+        t.path(),
+        "noise.txt",
+        b64(&"x".repeat(200_000))
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let (code, out, err) = run(&["dir", "--format", "json"], t.path());
+    assert_eq!(code, 1, "{err}");
+    let doc = json_of(&out);
+    let mut got: Vec<(String, String, u64, String)> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["encoding"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = |r: &str, p: &str, l: u64, e: &str| (r.to_string(), p.to_string(), l, e.to_string());
+    assert!(
+        got.contains(&want("github-pat-classic", "k8s/secret.yaml", 4, "base64")),
+        "{got:#?}"
+    );
+    assert!(
+        got.contains(&want("generic-password", "k8s/secret.yaml", 5, "base64")),
+        "{got:#?}"
+    );
+    assert!(
+        got.contains(&want("http-basic-auth-credentials", "call.sh", 1, "base64")),
+        "{got:#?}"
+    );
+    assert!(
+        got.contains(&want("database-url-password", "url.txt", 1, "percent")),
+        "{got:#?}"
+    );
+    // the token inside the docker config (two layers) is the same secret: one finding, two places
+    let gh = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule_id"] == "github-pat-classic")
+        .expect("token");
+    assert_eq!(gh["also_at"].as_array().map(Vec::len), Some(1), "{gh}");
+    assert!(
+        !out.contains(&tok) && !out.contains(&pw),
+        "decoded secrets stay redacted"
+    );
+    assert!(got.iter().all(|(_, p, _, _)| p != "noise.txt"), "{got:#?}");
+}

@@ -101,6 +101,19 @@ fn expand_one(words: &[&str], rng: &mut Rng, out: &mut String) -> Result<(), Str
             out.push_str(&validate::base62_crc32(body.as_bytes()));
             Ok(())
         }
+        ["valid", "grafana-crc32"] => {
+            let mut body = String::from("glsa_");
+            rng.pick(B62, 32, &mut body);
+            let sum: String = crc32fast::hash(body.as_bytes())
+                .to_le_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            out.push_str(&body);
+            out.push('_');
+            out.push_str(&sum);
+            Ok(())
+        }
         ["jwt"] => {
             use base64::Engine as _;
             let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;

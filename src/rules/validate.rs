@@ -11,12 +11,16 @@ pub enum Validator {
     GithubCrc32,
     /// Three base64url segments; header and payload are JSON objects; header names an `alg`.
     Jwt,
+    /// Grafana service-account token: `glsa_` + 32 alphanumerics + `_` + 8 hex digits, the
+    /// CRC32 of everything before the last `_`, as little-endian bytes in hex.
+    GrafanaCrc32,
 }
 
 impl Validator {
     pub const ALL: &'static [(&'static str, Validator)] = &[
         ("github-crc32", Validator::GithubCrc32),
         ("jwt", Validator::Jwt),
+        ("grafana-crc32", Validator::GrafanaCrc32),
     ];
 
     pub fn parse(name: &str) -> Result<Validator, String> {
@@ -35,8 +39,22 @@ impl Validator {
         match self {
             Validator::GithubCrc32 => github_crc32(secret),
             Validator::Jwt => jwt(secret),
+            Validator::GrafanaCrc32 => grafana_crc32(secret),
         }
     }
+}
+
+fn grafana_crc32(secret: &[u8]) -> bool {
+    let Some(i) = memchr::memrchr(b'_', secret) else {
+        return false;
+    };
+    let (body, sum) = (&secret[..i], &secret[i + 1..]);
+    let want: String = crc32fast::hash(body)
+        .to_le_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    sum.eq_ignore_ascii_case(want.as_bytes())
 }
 
 /// CRC32 of `body`, as 6 base62 digits, zero-padded.

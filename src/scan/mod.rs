@@ -142,6 +142,7 @@ impl Engine {
             locs: (0..self.rules.len()).map(|_| None).collect(),
             matches: Vec::new(),
             file_matches: Vec::new(),
+            vetoed: Vec::new(),
             lower: Vec::new(),
         }
     }
@@ -157,6 +158,8 @@ pub struct Scanner<'e> {
     locs: Vec<Option<CaptureLocations>>,
     matches: Vec<Match>,
     file_matches: Vec<Match>,
+    /// Secrets a provider rule's validator rejected in the current input.
+    vetoed: Vec<(usize, usize)>,
     lower: Vec<u8>,
 }
 
@@ -231,6 +234,7 @@ impl<'e> Scanner<'e> {
 
     fn collect(&mut self, data: &[u8]) {
         self.matches.clear();
+        self.vetoed.clear();
         let engine = self.engine;
         engine.keywords.for_each(data, |start, end, k| {
             for &ri in &engine.pattern_rules[k] {
@@ -278,7 +282,11 @@ impl<'e> Scanner<'e> {
             } else {
                 m.end() + 1
             };
-            if accept(rule, compiled, data, ss, se, &mut self.lower)
+            let verdict = check_secret(rule, compiled, data, ss, se, &mut self.lower);
+            if verdict == Verdict::LookAlike && !rule.spec.fallback {
+                self.vetoed.push((ss, se));
+            }
+            if verdict == Verdict::Pass
                 && !has_marker(&self.engine.markers, data, m.start(), m.end())
             {
                 self.matches.push(Match {
@@ -302,11 +310,24 @@ impl<'e> Scanner<'e> {
         self.matches
             .sort_unstable_by_key(|m| (m.secret_start, m.secret_end, m.rule));
         self.matches.dedup();
-        if self.matches.len() < 2 {
+        if self.matches.len() < 2 && self.vetoed.is_empty() {
             return;
         }
         let n = self.matches.len();
         let mut keep = vec![true; n];
+        // a look-alike a provider rule rejected is not a catch-all rule's finding either
+        if !self.vetoed.is_empty() {
+            for (k, m) in self.matches.iter().enumerate() {
+                if rules[m.rule].spec.fallback
+                    && self
+                        .vetoed
+                        .iter()
+                        .any(|&(s, e)| m.secret_start < e && s < m.secret_end)
+                {
+                    keep[k] = false;
+                }
+            }
+        }
         let mut i = 0;
         while i < n {
             // the run of matches whose secrets overlap the i-th
@@ -322,11 +343,11 @@ impl<'e> Scanner<'e> {
                     keep[i + k] = !rules[m.rule].spec.fallback;
                 }
             }
-            // several rules on exactly the same secret: the one whose match says the most about
+            // several rules on the same secret (same start): the one whose match says the most about
             // it (a provider name or file syntax around the secret, not just its shape) wins
             for (a, ma) in group.iter().enumerate() {
                 let better = |mb: &Match| {
-                    (mb.secret_start, mb.secret_end) == (ma.secret_start, ma.secret_end)
+                    mb.secret_start == ma.secret_start
                         && mb.end - mb.start > ma.end - ma.start
                 };
                 if keep[i + a]
@@ -362,6 +383,9 @@ fn window(data: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usi
     (ws, we)
 }
 
+/// Whether a match's secret passes the rule's checks. A secret with the rule's shape that fails
+/// its checksum or structure check is a look-alike (a test value, a typo): it is `vetoed`, and no
+/// catch-all rule may report it either.
 fn accept(
     rule: &Rule,
     compiled: &crate::rules::Compiled,
@@ -370,31 +394,54 @@ fn accept(
     se: usize,
     lower: &mut Vec<u8>,
 ) -> bool {
+    check_secret(rule, compiled, data, ss, se, lower) == Verdict::Pass
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Pass,
+    Fail,
+    /// The validator rejected it.
+    LookAlike,
+}
+
+fn check_secret(
+    rule: &Rule,
+    compiled: &crate::rules::Compiled,
+    data: &[u8],
+    ss: usize,
+    se: usize,
+    lower: &mut Vec<u8>,
+) -> Verdict {
     let secret = &data[ss..se];
     if secret.is_empty() {
-        return false;
+        return Verdict::Fail;
     }
     if let Some(min) = rule.min_entropy
         && shannon(secret) < min
     {
-        return false;
+        return Verdict::Fail;
     }
     // also leaves the lowercased secret in `lower` for the stopwords below
     if placeholder::is_placeholder(secret, lower) {
-        return false;
+        return Verdict::Fail;
     }
     if let Some(v) = rule.validator
         && !v.check(secret)
     {
-        return false;
+        return Verdict::LookAlike;
     }
     if compiled.allow_regexes.iter().any(|r| r.is_match(secret)) {
-        return false;
+        return Verdict::Fail;
     }
-    !rule
+    if rule
         .stopwords
         .iter()
         .any(|w| memmem::find(lower, w).is_some())
+    {
+        return Verdict::Fail;
+    }
+    Verdict::Pass
 }
 
 /// True when the line where the match starts, or the line where it ends, carries an inline marker.

@@ -347,8 +347,7 @@ impl<'e> Scanner<'e> {
             // it (a provider name or file syntax around the secret, not just its shape) wins
             for (a, ma) in group.iter().enumerate() {
                 let better = |mb: &Match| {
-                    mb.secret_start == ma.secret_start
-                        && mb.end - mb.start > ma.end - ma.start
+                    mb.secret_start == ma.secret_start && mb.end - mb.start > ma.end - ma.start
                 };
                 if keep[i + a]
                     && group

@@ -30,7 +30,7 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
         "        ({file:?}, RuleSpec {{ id: s({}), name: s({}), description: s({}), keywords: {}, \
          regex: s({}), paths: {}, file: {}, entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
          allowlist: AllowlistSpec {{ regexes: {}, stopwords: {}, paths: {} }}, remediation: s({}), \
-         references: {}, examples: {}, negative: {} }}),",
+         references: {}, examples: if examples {{ {} }} else {{ Vec::new() }}, negative: if examples {{ {} }} else {{ Vec::new() }} }}),",
         lit(&r.id),
         lit(&r.name),
         lit(&r.description),
@@ -68,8 +68,9 @@ fn main() {
         .collect();
     files.sort();
     let mut out = String::from(
-        "/// Every built-in rule as (file name, spec), generated from rules/*.yml by build.rs.\n\
-         pub(crate) fn builtin_specs() -> Vec<(&'static str, RuleSpec)> {\n    \
+        "/// Every built-in rule as (file name, spec), generated from rules/*.yml by build.rs. The\n\
+         /// examples are only allocated when asked for (`rules check`): a scan does not need them.\n\
+         pub(crate) fn builtin_specs(examples: bool) -> Vec<(&'static str, RuleSpec)> {\n    \
          fn s(x: &str) -> String { x.to_string() }\n    vec![\n",
     );
     let mut sources = String::from("pub(crate) static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");

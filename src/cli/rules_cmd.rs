@@ -178,7 +178,8 @@ fn check_config(path: &std::path::Path, msgs: &Messages) -> Result<ExitStatus> {
 
 fn check(files: &[std::path::PathBuf], msgs: &Messages) -> Result<ExitStatus> {
     let engine = if files.is_empty() {
-        builtin_engine()?
+        Engine::new(rules::builtin_rules_with_examples().context("the built-in rules do not load")?)
+            .context("cannot build the rule engine")?
     } else {
         let mut all = Vec::new();
         for path in files {

@@ -265,11 +265,20 @@ pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
     BUILTIN_RULE_FILES
 }
 
-/// Every built-in rule, checked and sorted by id. The YAML was parsed at build time; regexes are
-/// compiled lazily.
+/// Every built-in rule, checked and sorted by id, without their examples. The YAML was parsed at
+/// build time; regexes are compiled lazily.
 pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
+    load_builtin(false)
+}
+
+/// Every built-in rule with its examples and negative examples (for `rules check` and tests).
+pub fn builtin_rules_with_examples() -> Result<Vec<Rule>, LoadError> {
+    load_builtin(true)
+}
+
+fn load_builtin(examples: bool) -> Result<Vec<Rule>, LoadError> {
     let mut rules = Vec::new();
-    for (file, spec) in builtin_specs() {
+    for (file, spec) in builtin_specs(examples) {
         rules.push(Rule::new(spec, file)?);
     }
     check_unique(&rules)?;

@@ -101,6 +101,27 @@ fn expand_one(words: &[&str], rng: &mut Rng, out: &mut String) -> Result<(), Str
             out.push_str(&validate::base62_crc32(body.as_bytes()));
             Ok(())
         }
+        ["valid", "pypi-macaroon"] => {
+            use base64::Engine as _;
+            let mut id = String::new();
+            rng.pick(B62, 32, &mut id);
+            let mut project = String::new();
+            rng.pick(b"abcdefghijklmnopqrstuvwxyz", 8, &mut project);
+            let caveat =
+                format!(r#"{{"version": 1, "permissions": {{"projects": ["{project}"]}}}}"#);
+            let mut m = b"\x02\x01\x08pypi.org\x02".to_vec();
+            m.push(id.len() as u8);
+            m.extend_from_slice(id.as_bytes());
+            m.extend_from_slice(&[0, 2, caveat.len() as u8]);
+            m.extend_from_slice(caveat.as_bytes());
+            m.extend_from_slice(&[0, 0, 6, 32]);
+            let mut sig = String::new();
+            rng.pick(B62, 32, &mut sig);
+            m.extend_from_slice(sig.as_bytes());
+            out.push_str("pypi-");
+            out.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&m));
+            Ok(())
+        }
         ["valid", "grafana-crc32"] => {
             let mut body = String::from("glsa_");
             rng.pick(B62, 32, &mut body);

@@ -14,6 +14,9 @@ pub enum Validator {
     /// Grafana service-account token: `glsa_` + 32 alphanumerics + `_` + 8 hex digits, the
     /// CRC32 of everything before the last `_`, as little-endian bytes in hex.
     GrafanaCrc32,
+    /// PyPI API token: `pypi-` + base64url of a macaroon (v2 binary serialisation: version 2,
+    /// location and identifier fields, caveat sections, a 32-byte signature).
+    PypiMacaroon,
 }
 
 impl Validator {
@@ -21,6 +24,7 @@ impl Validator {
         ("github-crc32", Validator::GithubCrc32),
         ("jwt", Validator::Jwt),
         ("grafana-crc32", Validator::GrafanaCrc32),
+        ("pypi-macaroon", Validator::PypiMacaroon),
     ];
 
     pub fn parse(name: &str) -> Result<Validator, String> {
@@ -40,8 +44,72 @@ impl Validator {
             Validator::GithubCrc32 => github_crc32(secret),
             Validator::Jwt => jwt(secret),
             Validator::GrafanaCrc32 => grafana_crc32(secret),
+            Validator::PypiMacaroon => secret
+                .strip_prefix(b"pypi-")
+                .and_then(|b| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(b)
+                        .ok()
+                })
+                .is_some_and(|m| macaroon_v2(&m)),
         }
     }
+}
+
+/// A macaroon in the v2 binary format: `0x02`, then a header section (optional location,
+/// identifier) ended by 0, caveat sections each ended by 0, a 0 ending the caveats, and the
+/// signature field (type 6, 32 bytes) as the last bytes.
+pub fn macaroon_v2(b: &[u8]) -> bool {
+    fn varint(b: &[u8], i: &mut usize) -> Option<usize> {
+        let mut v: usize = 0;
+        for shift in (0..35).step_by(7) {
+            let byte = *b.get(*i)?;
+            *i += 1;
+            v |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    // fields until an end-of-section 0; returns the field types seen
+    fn section(b: &[u8], i: &mut usize) -> Option<Vec<usize>> {
+        let mut types = Vec::new();
+        loop {
+            let t = varint(b, i)?;
+            if t == 0 {
+                return Some(types);
+            }
+            let len = varint(b, i)?;
+            *i = i.checked_add(len).filter(|&e| e <= b.len())?;
+            types.push(t);
+        }
+    }
+    if b.first() != Some(&2) {
+        return false;
+    }
+    let mut i = 1;
+    let Some(header) = section(b, &mut i) else {
+        return false;
+    };
+    if !header.contains(&2) {
+        return false;
+    }
+    loop {
+        match b.get(i) {
+            Some(0) => {
+                i += 1;
+                break;
+            }
+            Some(_) => {
+                if section(b, &mut i).is_none_or(|t| t.is_empty()) {
+                    return false;
+                }
+            }
+            None => return false,
+        }
+    }
+    b.get(i) == Some(&6) && b.get(i + 1) == Some(&32) && b.len() == i + 2 + 32
 }
 
 fn grafana_crc32(secret: &[u8]) -> bool {
@@ -150,5 +218,23 @@ mod tests {
     fn unknown_validator_names_the_known_ones() {
         let e = Validator::parse("luhn").expect_err("unknown");
         assert!(e.contains("github-crc32"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod macaroon_tests {
+    use super::*;
+
+    #[test]
+    fn a_pypi_token_must_hold_a_macaroon() {
+        let t = crate::rules::expand_template("{{valid pypi-macaroon}}", "m", 0).expect("template");
+        assert!(Validator::PypiMacaroon.check(t.as_bytes()), "{t}");
+        // the right prefix and length over random bytes is not a macaroon
+        let fake = crate::rules::expand_template("pypi-AgEIcHlwaS5vcmc{{base64url 160}}", "m", 1)
+            .expect("template");
+        assert!(!Validator::PypiMacaroon.check(fake.as_bytes()));
+        // truncated: no signature
+        assert!(!Validator::PypiMacaroon.check(&t.as_bytes()[..t.len() - 10]));
+        assert!(!macaroon_v2(&[]) && !macaroon_v2(&[2, 0x80]));
     }
 }

@@ -191,36 +191,7 @@ impl<'e> Scanner<'e> {
             if !takes || (binary && !rule.spec.regex.trim().is_empty()) {
                 continue;
             }
-            let Ok(compiled) = rule.compiled() else {
-                continue;
-            };
-            let locs = self.locs[ri].get_or_insert_with(|| compiled.regex.capture_locations());
-            let mut at = 0;
-            while at <= data.len() {
-                let Some(m) = compiled.regex.captures_read_at(locs, data, at) else {
-                    break;
-                };
-                let (ss, se) = locs
-                    .get(compiled.secret_group)
-                    .unwrap_or((m.start(), m.end()));
-                at = if m.end() > m.start() {
-                    m.end()
-                } else {
-                    m.end() + 1
-                };
-                let no_secret = ss == se;
-                if (no_secret || accept(rule, compiled, data, ss, se, &mut self.lower))
-                    && !has_marker(&engine.markers, data, m.start(), m.end())
-                {
-                    self.file_matches.push(Match {
-                        rule: ri,
-                        start: m.start(),
-                        end: m.end(),
-                        secret_start: ss,
-                        secret_end: se,
-                    });
-                }
-            }
+            self.search(ri, data, (0, data.len()), true);
         }
         &self.file_matches
     }
@@ -246,7 +217,7 @@ impl<'e> Scanner<'e> {
                 } else if w.0 <= p.1 {
                     self.pending[ri] = (p.0.min(w.0), p.1.max(w.1));
                 } else {
-                    self.search(ri, data, p);
+                    self.search(ri, data, p, false);
                     self.pending[ri] = w;
                 }
             }
@@ -254,7 +225,7 @@ impl<'e> Scanner<'e> {
         let mut active = std::mem::take(&mut self.active);
         for &ri in &active {
             let w = std::mem::replace(&mut self.pending[ri], NO_WINDOW);
-            self.search(ri, data, w);
+            self.search(ri, data, w, false);
         }
         active.clear();
         self.active = active;
@@ -262,7 +233,9 @@ impl<'e> Scanner<'e> {
 
     /// Runs rule `ri`'s regex over `data[w.0..w.1]` (with the bytes before `w.0` visible to
     /// look-behind assertions such as `\b`) and keeps the matches that pass every check.
-    fn search(&mut self, ri: usize, data: &[u8], w: (usize, usize)) {
+    /// With `file` (a path rule over a whole file) the matches go to `file_matches`, and a match
+    /// without a secret (a rule that reports the file itself) is kept.
+    fn search(&mut self, ri: usize, data: &[u8], w: (usize, usize), file: bool) {
         let rule = &self.engine.rules[ri];
         let Ok(compiled) = rule.compiled() else {
             return;
@@ -282,20 +255,29 @@ impl<'e> Scanner<'e> {
             } else {
                 m.end() + 1
             };
-            let verdict = check_secret(rule, compiled, data, ss, se, &mut self.lower);
-            if verdict == Verdict::LookAlike && !rule.spec.fallback {
+            let verdict = if file && ss == se {
+                Verdict::Pass
+            } else {
+                check_secret(rule, compiled, data, ss, se, &mut self.lower)
+            };
+            if verdict == Verdict::LookAlike && !rule.spec.fallback && !file {
                 self.vetoed.push((ss, se));
             }
             if verdict == Verdict::Pass
                 && !has_marker(&self.engine.markers, data, m.start(), m.end())
             {
-                self.matches.push(Match {
+                let found = Match {
                     rule: ri,
                     start: m.start(),
                     end: m.end(),
                     secret_start: ss,
                     secret_end: se,
-                });
+                };
+                if file {
+                    self.file_matches.push(found);
+                } else {
+                    self.matches.push(found);
+                }
             }
         }
     }
@@ -385,17 +367,6 @@ fn window(data: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usi
 /// Whether a match's secret passes the rule's checks. A secret with the rule's shape that fails
 /// its checksum or structure check is a look-alike (a test value, a typo): it is `vetoed`, and no
 /// catch-all rule may report it either.
-fn accept(
-    rule: &Rule,
-    compiled: &crate::rules::Compiled,
-    data: &[u8],
-    ss: usize,
-    se: usize,
-    lower: &mut Vec<u8>,
-) -> bool {
-    check_secret(rule, compiled, data, ss, se, lower) == Verdict::Pass
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
     Pass,

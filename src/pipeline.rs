@@ -96,8 +96,11 @@ struct Worker<'e> {
     filters: &'e Filters,
     out: Outcome,
     collect_skips: bool,
-    /// Range mode: matches by blob, so a blob touched by many commits is scanned once.
+    /// Range mode: matches by blob, so a blob touched by many commits is scanned once (when
+    /// it is scanned whole).
     cache: HashMap<BlobId, Vec<Match>>,
+    /// Diff modes: the byte ranges of the current blob's added lines.
+    regions: Vec<(usize, usize)>,
     matches: Vec<Match>,
     /// Decoder buffers, reused.
     spans: Vec<decode::Span>,
@@ -114,6 +117,7 @@ impl<'e> Worker<'e> {
             out: Outcome::default(),
             collect_skips,
             cache: HashMap::new(),
+            regions: Vec::new(),
             matches: Vec::new(),
             spans: Vec::new(),
             decoded_runs: Vec::new(),
@@ -174,7 +178,14 @@ impl<'e> Worker<'e> {
         self.out.summary.bytes += bytes.len() as u64;
         let engine = self.scanner.engine();
         self.matches.clear();
+        // a change to a big file: only its added lines are searched
+        let partial = b
+            .added
+            .is_some_and(|a| a.byte_ranges(bytes, &mut self.regions));
         match b.id.filter(|_| b.commit.is_some()) {
+            _ if partial => self
+                .matches
+                .extend_from_slice(self.scanner.scan_regions(bytes, &self.regions)),
             Some(id) => {
                 if let Some(m) = self.cache.get(&id) {
                     self.matches.extend_from_slice(m);
@@ -186,7 +197,7 @@ impl<'e> Worker<'e> {
             }
             None => self.matches.extend_from_slice(self.scanner.scan(bytes)),
         }
-        self.decoded(b);
+        self.decoded(b, partial);
         if self.matches.is_empty() {
             return;
         }
@@ -241,11 +252,23 @@ impl Worker<'_> {
     /// Secrets inside base64 and percent-encoded text: each encoded run that decodes to text is
     /// put back into its line decoded and the line is scanned again; a secret inside the decoded
     /// part is reported at the encoded run's place. Layers and sizes are bounded (`decode`).
-    fn decoded(&mut self, b: &Blob<'_>) {
+    /// Finds secrets in the encoded runs of `b` (with `partial`, only in `self.regions`).
+    fn decoded(&mut self, b: &Blob<'_>, partial: bool) {
         self.decoded_runs.clear();
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        decode::spans(b.bytes, &mut spans);
+        if partial {
+            for &(from, to) in &self.regions {
+                let first = spans.len();
+                decode::spans(&b.bytes[from..to], &mut spans);
+                for sp in &mut spans[first..] {
+                    sp.start += from;
+                    sp.end += from;
+                }
+            }
+        } else {
+            decode::spans(b.bytes, &mut spans);
+        }
         if spans.is_empty() {
             self.spans = spans;
             return;

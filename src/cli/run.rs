@@ -307,6 +307,10 @@ fn scan(
     let status = ExitStatus::of(outcome.findings.len(), outcome.errors.len());
     write_report(&outcome, args, color)?;
     summarize(&outcome, msgs, mode);
+    // the process ends next: freeing hundreds of compiled rules and every finding one by one
+    // would only add to a pre-commit hook's time (measured: ~0.5 ms of 8)
+    std::mem::forget(plan);
+    std::mem::forget(outcome);
     Ok(status)
 }
 

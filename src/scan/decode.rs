@@ -58,12 +58,14 @@ const fn classes() -> [u8; 256] {
 
 static CLASS: [u8; 256] = classes();
 
-/// Finds base64 and percent-encoded runs in `data` (appended to `out`, in order of kind).
+/// Finds base64 and percent-encoded runs in `data` (appended to `out`, sorted by start; what
+/// `out` held before is left as it was).
 ///
 /// Fast on ordinary text: percent runs are looked for only around `%` (memchr), and base64 runs
 /// by sampling every [`STRIDE`]th byte: a run of [`MIN_BASE64`] or more base64 characters always
 /// holds a sampled byte, so only the text around sampled base64 characters is examined.
 pub fn spans(data: &[u8], out: &mut Vec<Span>) {
+    let first = out.len();
     let n = data.len();
     // percent-encoded runs: around each `%XX`
     let mut last_end = 0;
@@ -126,7 +128,7 @@ pub fn spans(data: &[u8], out: &mut Vec<Span>) {
         floor = e;
         p = e.next_multiple_of(STRIDE);
     }
-    out.sort_by_key(|sp| sp.start);
+    out[first..].sort_by_key(|sp| sp.start);
 }
 
 /// Sampling step of the base64 search; must be at most half of [`MIN_BASE64`].

@@ -209,19 +209,76 @@ impl<'e> Scanner<'e> {
         let engine = self.engine;
         engine.keywords.for_each(data, |start, end, k| {
             for &ri in &engine.pattern_rules[k] {
-                let w = window(data, start, end, engine.rules[ri].multiline);
-                let p = self.pending[ri];
-                if p == NO_WINDOW {
-                    self.pending[ri] = w;
-                    self.active.push(ri);
-                } else if w.0 <= p.1 {
-                    self.pending[ri] = (p.0.min(w.0), p.1.max(w.1));
-                } else {
-                    self.search(ri, data, p, false);
-                    self.pending[ri] = w;
-                }
+                self.hit(data, ri, start, end);
             }
         });
+        self.flush(data);
+    }
+
+    /// Like [`Scanner::scan`], but only for secrets that can touch `regions` (sorted, disjoint
+    /// byte ranges of `data`: the lines a change added). Keywords are looked for in the regions
+    /// and, for multi-line rules, as far around them as such a rule's window reaches (a private
+    /// key whose body changed under an unchanged `BEGIN` line); the rest of the file is not read.
+    /// Matches outside the regions may still be returned: the caller decides by line.
+    pub fn scan_regions(&mut self, data: &[u8], regions: &[(usize, usize)]) -> &[Match] {
+        self.matches.clear();
+        self.vetoed.clear();
+        let engine = self.engine;
+        let reach = |r: &(usize, usize)| {
+            (
+                r.0.saturating_sub(MULTI_FWD),
+                r.1.saturating_add(MULTI_BACK).min(data.len()),
+            )
+        };
+        let mut i = 0;
+        while i < regions.len() {
+            // the regions whose reaches overlap form one segment, searched once
+            let (lo, mut hi) = reach(&regions[i]);
+            let mut j = i + 1;
+            while j < regions.len() && reach(&regions[j]).0 <= hi {
+                hi = hi.max(reach(&regions[j]).1);
+                j += 1;
+            }
+            let (lo, hi) = (lo.min(data.len()), hi.max(lo).min(data.len()));
+            let mut r = i;
+            engine.keywords.for_each(&data[lo..hi], |start, end, k| {
+                let (start, end) = (lo + start, lo + end);
+                while r < j && regions[r].1 <= start {
+                    r += 1;
+                }
+                let inside = r < j && regions[r].0 <= start;
+                for &ri in &engine.pattern_rules[k] {
+                    if inside || engine.rules[ri].multiline {
+                        self.hit(data, ri, start, end);
+                    }
+                }
+            });
+            i = j;
+        }
+        self.flush(data);
+        self.resolve_overlaps();
+        &self.matches
+    }
+
+    /// A keyword of rule `ri` at `start..end`: widen the rule's pending window, or search the
+    /// pending one when the new window does not touch it.
+    #[inline]
+    fn hit(&mut self, data: &[u8], ri: usize, start: usize, end: usize) {
+        let w = window(data, start, end, self.engine.rules[ri].multiline);
+        let p = self.pending[ri];
+        if p == NO_WINDOW {
+            self.pending[ri] = w;
+            self.active.push(ri);
+        } else if w.0 <= p.1 {
+            self.pending[ri] = (p.0.min(w.0), p.1.max(w.1));
+        } else {
+            self.search(ri, data, p, false);
+            self.pending[ri] = w;
+        }
+    }
+
+    /// Searches every rule's last pending window.
+    fn flush(&mut self, data: &[u8]) {
         let mut active = std::mem::take(&mut self.active);
         for &ri in &active {
             let w = std::mem::replace(&mut self.pending[ri], NO_WINDOW);
@@ -560,6 +617,53 @@ mod tests {
         let body = expand_template("{{base64 64}}\n{{base64 64}}\n", "pem", 0).expect("template");
         let data = format!("x\n-----BEGIN TEST KEY-----\n{body}-----END TEST KEY-----\n");
         assert_eq!(s.scan(data.as_bytes()).len(), 1);
+    }
+
+    #[test]
+    fn scan_regions_searches_near_the_regions_only() {
+        let mut pem = rule(
+            "pem",
+            &["BEGIN TEST KEY"],
+            r"(?P<secret>-----BEGIN TEST KEY-----[\sA-Za-z0-9+/=]{20,}-----END TEST KEY-----)",
+        );
+        pem.multiline = true;
+        let e = engine(vec![
+            pem,
+            rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{8})\b"),
+        ]);
+        let mut s = e.scanner();
+        let body = expand_template("{{base64 64}}\n{{base64 64}}\n", "pem", 0).expect("template");
+        let data = format!(
+            "tok_aaaa1111\n-----BEGIN TEST KEY-----\n{body}-----END TEST KEY-----\nx = tok_bbbb2222\n"
+        );
+        let line = |n: usize| {
+            let start: usize = data.split_inclusive('\n').take(n).map(str::len).sum();
+            (
+                start,
+                start + data.split_inclusive('\n').nth(n).map_or(0, str::len),
+            )
+        };
+        let secrets = |s: &mut Scanner<'_>, regions: &[(usize, usize)]| -> Vec<String> {
+            s.scan_regions(data.as_bytes(), regions)
+                .iter()
+                .map(|m| data[m.secret_start..m.secret_end].to_string())
+                .collect()
+        };
+        // the key's body changed (line 3): the multi-line rule's keyword two lines up counts
+        let got = secrets(&mut s, &[line(2)]);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].starts_with("-----BEGIN TEST KEY-----"));
+        // the last line: its token, not the first line's (the key nearby is returned too: the
+        // caller keeps matches by line)
+        let got = secrets(&mut s, &[line(5)]);
+        assert!(got.contains(&"tok_bbbb2222".to_string()), "{got:?}");
+        assert!(!got.contains(&"tok_aaaa1111".to_string()), "{got:?}");
+        // two regions, and none
+        assert_eq!(secrets(&mut s, &[line(0), line(5)]).len(), 3);
+        let got = secrets(&mut s, &[line(0)]);
+        assert!(got.contains(&"tok_aaaa1111".to_string()), "{got:?}");
+        assert!(!got.contains(&"tok_bbbb2222".to_string()), "{got:?}");
+        assert!(secrets(&mut s, &[]).is_empty());
     }
 
     #[test]

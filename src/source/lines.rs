@@ -30,6 +30,33 @@ impl LineSet {
         (first..=last.max(first)).any(|l| self.contains(l))
     }
 
+    /// The byte ranges of `data` (the new version) that the added lines cover, consecutive lines
+    /// merged, each with its line end. Returns false (and leaves `out` empty) for `All`: the
+    /// whole of `data`.
+    pub fn byte_ranges(&self, data: &[u8], out: &mut Vec<(usize, usize)>) -> bool {
+        out.clear();
+        let LineSet::Some(bits) = self else {
+            return false;
+        };
+        let mut push = |from: usize, to: usize| match out.last_mut() {
+            Some(last) if last.1 == from => last.1 = to,
+            _ => out.push((from, to)),
+        };
+        let added = |i: usize| bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+        let (mut from, mut line) = (0, 0);
+        for nl in memchr::memchr_iter(b'\n', data) {
+            if added(line) {
+                push(from, nl + 1);
+            }
+            from = nl + 1;
+            line += 1;
+        }
+        if from < data.len() && added(line) {
+            push(from, data.len());
+        }
+        true
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             LineSet::All => false,
@@ -75,6 +102,20 @@ pub fn added_against_all(parents: &[&[u8]], new: &[u8]) -> LineSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_ranges_cover_the_added_lines_with_their_ends() {
+        let old = b"a\nb\nc\nd\n";
+        let new = b"a\nX\nY\nc\nd\nZ";
+        let mut out = Vec::new();
+        assert!(added_lines(old, new).byte_ranges(new, &mut out));
+        assert_eq!(out, vec![(2, 6), (10, 11)]);
+        assert_eq!(&new[2..6], b"X\nY\n");
+        assert!(!LineSet::All.byte_ranges(new, &mut out));
+        assert!(out.is_empty());
+        assert!(added_lines(new, new).byte_ranges(new, &mut out));
+        assert!(out.is_empty());
+    }
 
     #[test]
     fn added_lines_are_the_new_ones_only() {

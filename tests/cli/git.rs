@@ -221,6 +221,45 @@ fn staged_reports_only_added_lines_so_an_old_secret_does_not_block() {
 }
 
 #[test]
+fn staged_in_a_large_file_finds_what_its_added_lines_hold() {
+    // only the added lines of a changed file are searched: these are the cases where the
+    // secret's keyword or encoding is not where a line-local search would look
+    let (_t, dir) = repo();
+    let filler: String = (0..3000)
+        .map(|i| format!("let value_{i} = compute({i});\n"))
+        .collect();
+    let key = |body: &str| {
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n")
+    };
+    let old_body = "{{base64 64}}\n".repeat(12);
+    let pem = key(&fake(&old_body));
+    let tok = github_token();
+    let original = format!("{filler}{pem}{filler}");
+    commit_file(&dir, "big.txt", &original, "init");
+    // a private key whose body changed under its unchanged BEGIN line
+    let new_pem = key(&fake(&old_body));
+    use base64::Engine as _;
+    let token_b64 = base64::engine::general_purpose::STANDARD.encode(format!("token: {tok}"));
+    let changed = format!("{filler}{new_pem}{filler}secret_blob = \"{token_b64}\"\n");
+    write(&dir, "big.txt", &changed);
+    git(&dir, &["add", "big.txt"]);
+    let (code, f, err) = findings(&["staged"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(
+        f.iter()
+            .any(|x| x["rule_id"] == "pem-private-key" && x["line"] == 3001),
+        "{f:?}"
+    );
+    assert!(
+        f.iter().any(|x| x["rule_id"] == "github-pat-classic"
+            && x["encoding"] == "base64"
+            && x["line"] == 6015),
+        "{f:?}"
+    );
+}
+
+#[test]
 fn staged_works_before_the_first_commit_and_skips_deletions_symlinks_and_binaries() {
     let (_t, dir) = repo();
     write(&dir, "first.env", format!("T={}\n", github_token()));

@@ -62,8 +62,8 @@ static CLASS: [u8; 256] = classes();
 /// `out` held before is left as it was).
 ///
 /// Fast on ordinary text: percent runs are looked for only around `%` (memchr), and base64 runs
-/// by sampling every [`STRIDE`]th byte: a run of [`MIN_BASE64`] or more base64 characters always
-/// holds a sampled byte, so only the text around sampled base64 characters is examined.
+/// with bit masks, 64 bytes at a time: only where [`MIN_BASE64`] base64 characters follow each
+/// other is the text examined byte by byte.
 pub fn spans(data: &[u8], out: &mut Vec<Span>) {
     let first = out.len();
     let n = data.len();
@@ -98,41 +98,99 @@ pub fn spans(data: &[u8], out: &mut Vec<Span>) {
             });
         }
     }
-    // base64 runs: a run of MIN_BASE64 (= 2 * STRIDE) or more holds two grid points STRIDE
-    // apart with only base64 between them; only there is the run looked at
+    // base64 runs: the base64 characters of each 64-byte block as a bit mask (a loop the
+    // compiler turns into vector compares), and in the mask, with the next block's behind it,
+    // where MIN_RUN set bits in a row start. Ordinary text and code rarely have such runs,
+    // so almost every block costs a few instructions and no branch taken.
     let b64 = |b: u8| CLASS[b as usize] & (B64 | URLSAFE) != 0;
+    let blocks = n.div_ceil(64);
     let mut floor = 0;
-    let mut p = 0;
-    while p + STRIDE < n {
-        // one branch for the common case: both grid points tested without short-circuit
-        let both = CLASS[data[p] as usize] & CLASS[data[p + STRIDE] as usize] & (B64 | URLSAFE);
-        if both == 0 || !data[p + 1..p + STRIDE].iter().all(|&b| b64(b)) {
-            p += STRIDE;
-            continue;
+    let mut cur = class_mask(data, 0);
+    for blk in 0..blocks {
+        let base = blk * 64;
+        let next = if blk + 1 < blocks {
+            class_mask(data, base + 64)
+        } else {
+            0
+        };
+        let mut runs = runs_from(cur, next);
+        cur = next;
+        while runs != 0 {
+            let at = base + runs.trailing_zeros() as usize;
+            runs &= runs - 1;
+            if at < floor {
+                continue;
+            }
+            let mut s = at;
+            while s > floor && b64(data[s - 1]) {
+                s -= 1;
+            }
+            let mut e = at + MIN_RUN;
+            while e < n && b64(data[e]) {
+                e += 1;
+            }
+            if e - s <= MAX_SPAN {
+                let pad_end = (e..n.min(e + 2))
+                    .take_while(|&k| data[k] == b'=')
+                    .last()
+                    .map_or(e, |k| k + 1);
+                base64_runs(data, s, pad_end, out);
+            }
+            floor = e;
         }
-        let mut s = p;
-        while s > floor && b64(data[s - 1]) {
-            s -= 1;
-        }
-        let mut e = p + STRIDE + 1;
-        while e < n && b64(data[e]) {
-            e += 1;
-        }
-        if e - s <= MAX_SPAN {
-            let pad_end = (e..n.min(e + 2))
-                .take_while(|&k| data[k] == b'=')
-                .last()
-                .map_or(e, |k| k + 1);
-            base64_runs(data, s, pad_end, out);
-        }
-        floor = e;
-        p = e.next_multiple_of(STRIDE);
     }
     out[first..].sort_by_key(|sp| sp.start);
 }
 
-/// Sampling step of the base64 search; must be at most half of [`MIN_BASE64`].
-const STRIDE: usize = 8;
+/// Bit k set: `data[from + k]` is a base64 character (standard or URL-safe); 0 past the end.
+#[inline(always)]
+fn class_mask(data: &[u8], from: usize) -> u64 {
+    #[inline(always)]
+    fn is(b: u8) -> bool {
+        // letters (folded), then `/` and the digits (0x2f-0x39), then the rest
+        ((b | 0x20).wrapping_sub(b'a') < 26)
+            | (b.wrapping_sub(b'/') < 11)
+            | (b == b'+')
+            | (b == b'-')
+            | (b == b'_')
+    }
+    let Some(block) = data.get(from..from + 64) else {
+        return data
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .fold(0, |m, (k, &b)| m | u64::from(is(b)) << k);
+    };
+    // one byte per flag first (vector compares), then eight flags into eight bits at a time:
+    // the multiplier moves byte i's low bit to bit 56 + i without carries
+    let mut flags = [0u8; 64];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        *f = u8::from(is(b));
+    }
+    let mut m = 0u64;
+    for (j, eight) in flags.chunks_exact(8).enumerate() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(eight);
+        m |= (u64::from_le_bytes(w).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (j * 8);
+    }
+    m
+}
+
+/// Shortest run of base64 characters that can be an encoded run of [`MIN_BASE64`] with its
+/// `==` padding.
+const MIN_RUN: usize = MIN_BASE64 - 2;
+
+/// Bit k set: bits k to k + 13 of `next:cur` are all set (a run of [`MIN_RUN`] starts at k).
+#[inline(always)]
+fn runs_from(cur: u64, next: u64) -> u64 {
+    const _: () = assert!(MIN_RUN == 14);
+    let w = u128::from(cur) | (u128::from(next) << 64);
+    let r = w & (w >> 1); // 2 in a row
+    let r = r & (r >> 2); // 4
+    let r = r & (r >> 4); // 8
+    (r & (r >> 6)) as u64 // 8 from k and 8 from k + 6: 14
+}
 
 /// Base64 runs (standard or URL-safe, `=` padding at the end only) inside `data[start..end]`.
 fn base64_runs(data: &[u8], start: usize, end: usize, out: &mut Vec<Span>) {
@@ -249,6 +307,70 @@ mod tests {
         assert!(!decode(bin.as_bytes(), "base64", &mut out));
         assert!(decode(b"user%3Apass%40host", "percent", &mut out));
         assert_eq!(out, b"user:pass@host");
+    }
+
+    /// The runs `spans` must find: what `base64_runs` keeps of every maximal run of base64
+    /// characters, found the slow way.
+    fn naive(data: &[u8]) -> Vec<Span> {
+        let b64 = |b: u8| CLASS[b as usize] & (B64 | URLSAFE) != 0;
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < data.len() {
+            if !b64(data[i]) {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < data.len() && b64(data[i]) {
+                i += 1;
+            }
+            if i - s <= MAX_SPAN {
+                let pad_end = (i..data.len().min(i + 2))
+                    .take_while(|&k| data[k] == b'=')
+                    .last()
+                    .map_or(i, |k| k + 1);
+                base64_runs(data, s, pad_end, &mut out);
+            }
+        }
+        out.sort_by_key(|sp| sp.start);
+        out
+    }
+
+    #[test]
+    fn the_block_search_finds_what_a_byte_by_byte_search_finds() {
+        let mut rng = crate::rules::template_rng("decode", 0);
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode("user=admin password=Zq9xLm2Kp7Wv");
+        let short = base64::engine::general_purpose::STANDARD.encode("pw=Zq9xLm2");
+        assert!(
+            short.ends_with("=="),
+            "a run of 14 and its padding: {short}"
+        );
+        let pieces: [&str; 9] = [
+            &short,
+            " ",
+            "\n",
+            "snake_case_identifier_name",
+            "a/b/c/d",
+            &encoded,
+            "==",
+            "x",
+            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+        ];
+        let mut found = 0;
+        for _ in 0..300 {
+            let mut text = String::new();
+            let n = (rng.next_u64() % 40) as usize;
+            for _ in 0..n {
+                text.push_str(pieces[(rng.next_u64() % 9) as usize]);
+            }
+            let mut got = Vec::new();
+            spans(text.as_bytes(), &mut got);
+            got.retain(|sp| sp.encoding == "base64");
+            assert_eq!(got, naive(text.as_bytes()), "{text:?}");
+            found += got.len();
+        }
+        assert!(found > 100, "the texts hold runs to find: {found}");
     }
 
     #[test]

@@ -57,7 +57,10 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
 }
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // read at run time: `env!` would bake in the folder the build script was compiled in, and a
+    // second checkout sharing the target folder would then build the first one's rules
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     println!("cargo:rerun-if-changed=src/rules/spec.rs");
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -340,7 +340,7 @@ mod tests {
     fn the_block_search_finds_what_a_byte_by_byte_search_finds() {
         let mut rng = crate::rules::template_rng("decode", 0);
         let encoded =
-            base64::engine::general_purpose::STANDARD.encode("user=admin password=Zq9xLm2Kp7Wv");
+            base64::engine::general_purpose::STANDARD.encode("user=admin colour=Zq9xLm2Kp7Wv");
         let short = base64::engine::general_purpose::STANDARD.encode("pw=Zq9xLm2");
         assert!(
             short.ends_with("=="),

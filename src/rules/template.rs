@@ -122,6 +122,25 @@ fn expand_one(words: &[&str], rng: &mut Rng, out: &mut String) -> Result<(), Str
             out.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&m));
             Ok(())
         }
+        ["valid", "age-bech32"] => {
+            let hrp = bech32::Hrp::parse("age-secret-key-").map_err(|e| e.to_string())?;
+            let key: Vec<u8> = (0..32).map(|_| rng.next_u64() as u8).collect();
+            let text = bech32::encode::<bech32::Bech32>(hrp, &key).map_err(|e| e.to_string())?;
+            out.push_str(&text.to_ascii_uppercase());
+            Ok(())
+        }
+        ["valid", "base64-bytes", n] => {
+            use base64::Engine as _;
+            let n: usize = n
+                .parse()
+                .map_err(|_| format!("{n:?} is not a byte count"))?;
+            if !(1..=4096).contains(&n) {
+                return Err("byte count from 1 to 4096".into());
+            }
+            let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
+            out.push_str(&base64::engine::general_purpose::STANDARD.encode(bytes));
+            Ok(())
+        }
         ["valid", "grafana-crc32"] => {
             let mut body = String::from("glsa_");
             rng.pick(B62, 32, &mut body);

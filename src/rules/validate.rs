@@ -17,7 +17,17 @@ pub enum Validator {
     /// PyPI API token: `pypi-` + base64url of a macaroon (v2 binary serialisation: version 2,
     /// location and identifier fields, caveat sections, a 32-byte signature).
     PypiMacaroon,
+    /// An age X25519 identity: `AGE-SECRET-KEY-1` + Bech32 data whose BCH checksum (the last six
+    /// characters) holds, decoding to a 32-byte key.
+    AgeBech32,
+    /// Base64 (standard or URL-safe, padded or not) that decodes to exactly this many bytes, in
+    /// its canonical form (the unused bits of the last character are zero, as every encoder
+    /// writes them): a random 88-character string passes one time in sixteen.
+    Base64Bytes(u16),
 }
+
+/// Name prefix of [`Validator::Base64Bytes`]: `base64-bytes-64`.
+const BASE64_BYTES: &str = "base64-bytes-";
 
 impl Validator {
     pub const ALL: &'static [(&'static str, Validator)] = &[
@@ -25,16 +35,28 @@ impl Validator {
         ("jwt", Validator::Jwt),
         ("grafana-crc32", Validator::GrafanaCrc32),
         ("pypi-macaroon", Validator::PypiMacaroon),
+        ("age-bech32", Validator::AgeBech32),
     ];
 
     pub fn parse(name: &str) -> Result<Validator, String> {
+        if let Some(n) = name.strip_prefix(BASE64_BYTES) {
+            return match n.parse::<u16>() {
+                Ok(n @ 1..=4096) => Ok(Validator::Base64Bytes(n)),
+                _ => Err(format!(
+                    "{name:?}: {BASE64_BYTES}N takes a byte count from 1 to 4096"
+                )),
+            };
+        }
         Self::ALL
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| *v)
             .ok_or_else(|| {
                 let known: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
-                format!("unknown validator {name:?}; known: {}", known.join(", "))
+                format!(
+                    "unknown validator {name:?}; known: {}, {BASE64_BYTES}N",
+                    known.join(", ")
+                )
             })
     }
 
@@ -52,8 +74,45 @@ impl Validator {
                         .ok()
                 })
                 .is_some_and(|m| macaroon_v2(&m)),
+            Validator::AgeBech32 => age_bech32(secret),
+            Validator::Base64Bytes(n) => base64_bytes(secret) == Some(usize::from(n)),
         }
     }
+}
+
+/// An age identity's Bech32 checksum and length (the human-readable part is compared without
+/// regard to case: age writes identities in upper case).
+fn age_bech32(secret: &[u8]) -> bool {
+    use bech32::primitives::decode::CheckedHrpstring;
+    let Ok(text) = std::str::from_utf8(secret) else {
+        return false;
+    };
+    match CheckedHrpstring::new::<bech32::Bech32>(text) {
+        Ok(checked) => {
+            checked
+                .hrp()
+                .as_str()
+                .eq_ignore_ascii_case("age-secret-key-")
+                && checked.byte_iter().len() == 32
+        }
+        Err(_) => false,
+    }
+}
+
+/// The number of bytes canonical base64 `secret` decodes to.
+fn base64_bytes(secret: &[u8]) -> Option<usize> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
+    let engine = if secret.iter().any(|&b| b == b'-' || b == b'_') {
+        &URL_SAFE
+    } else {
+        &STANDARD
+    };
+    engine.decode(secret).ok().map(|b| b.len())
 }
 
 /// A macaroon in the v2 binary format: `0x02`, then a header section (optional location,
@@ -217,7 +276,50 @@ mod tests {
     #[test]
     fn unknown_validator_names_the_known_ones() {
         let e = Validator::parse("luhn").expect_err("unknown");
-        assert!(e.contains("github-crc32"), "{e}");
+        assert!(
+            e.contains("github-crc32") && e.contains("base64-bytes-N"),
+            "{e}"
+        );
+        assert_eq!(
+            Validator::parse("base64-bytes-64"),
+            Ok(Validator::Base64Bytes(64))
+        );
+        assert!(Validator::parse("base64-bytes-0").is_err());
+        assert!(Validator::parse("base64-bytes-x").is_err());
+    }
+
+    #[test]
+    fn base64_keys_must_decode_canonically_to_their_length() {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let key = b64.encode([7u8; 64]);
+        assert_eq!(key.len(), 88);
+        assert!(Validator::Base64Bytes(64).check(key.as_bytes()));
+        assert!(Validator::Base64Bytes(64).check(key.trim_end_matches('=').as_bytes()));
+        assert!(!Validator::Base64Bytes(32).check(key.as_bytes()));
+        // the last character before the padding carries four unused bits: B is not canonical
+        let mut odd = key.clone().into_bytes();
+        odd[85] = if odd[85] == b'B' { b'C' } else { b'B' };
+        assert!(!Validator::Base64Bytes(64).check(&odd));
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xfbu8; 32]);
+        assert!(url.contains('-') || url.contains('_'));
+        assert!(Validator::Base64Bytes(32).check(url.as_bytes()));
+        assert!(!Validator::Base64Bytes(32).check(b"not base64 at all!"));
+    }
+
+    #[test]
+    fn an_age_identity_needs_its_bech32_checksum() {
+        let key =
+            crate::rules::expand_template("{{valid age-bech32}}", "age", 0).expect("template");
+        assert!(
+            key.starts_with("AGE-SECRET-KEY-1") && key.len() == 74,
+            "{key}"
+        );
+        assert!(Validator::AgeBech32.check(key.as_bytes()), "{key}");
+        let mut bad = key.clone().into_bytes();
+        bad[40] = if bad[40] == b'Q' { b'P' } else { b'Q' };
+        assert!(!Validator::AgeBech32.check(&bad));
+        assert!(!Validator::AgeBech32.check(key.to_lowercase().replace("age-", "agx-").as_bytes()));
+        assert!(!Validator::AgeBech32.check(b"AGE-SECRET-KEY-1\xff"));
     }
 }
 

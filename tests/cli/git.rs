@@ -151,6 +151,57 @@ fn a_secret_introduced_by_a_merge_is_attributed_to_the_merge() {
 }
 
 #[test]
+fn an_audit_of_a_packed_repository_places_findings_as_in_a_loose_one() {
+    // a packed history (deltas of trees against trees, blobs against blobs) is read by a
+    // traversal that skips the blobs when it places findings: it must place them the same way
+    let (_t, dir) = repo();
+    let body: String = (0..200).map(|i| format!("line {i}\n")).collect();
+    commit_file(&dir, "src/big.txt", &body, "init");
+    let added = commit_file(
+        &dir,
+        "src/big.txt",
+        &format!("{body}T={}\n", github_token()),
+        "add a token",
+    );
+    for i in 0..5 {
+        commit_file(
+            &dir,
+            &format!("src/more{i}.txt"),
+            &format!("{body}{i}\n"),
+            "more",
+        );
+    }
+    commit_file(&dir, "src/big.txt", &format!("{body}gone\n"), "remove it");
+    let (code, loose, err) = findings(&["git"], &dir);
+    assert_eq!((code, loose.len()), (1, 1), "{err}");
+    git(
+        &dir,
+        &[
+            "repack",
+            "-q",
+            "-a",
+            "-d",
+            "-f",
+            "--depth=50",
+            "--window=50",
+        ],
+    );
+    git(&dir, &["prune-packed"]);
+    assert!(
+        std::fs::read_dir(dir.join(".git/objects/pack"))
+            .expect("pack folder")
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "pack"))
+    );
+    let (code, packed, err) = findings(&["git"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(packed, loose);
+    assert_eq!(packed[0]["commit"]["commit"], added);
+    assert_eq!(packed[0]["path"], "src/big.txt");
+    assert_eq!(packed[0]["present_at_head"], false);
+}
+
+#[test]
 fn a_rename_adds_nothing_and_the_audit_reports_the_original_place_once() {
     let (_t, dir) = repo();
     let added = commit_file(&dir, "old.env", &format!("T={}\n", github_token()), "add");

@@ -132,12 +132,12 @@ fn layout(repo: &Repo) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> {
 
 /// Decodes every object once: packs in pack order on `threads` threads, then loose objects not in
 /// any pack. `init` makes a state per thread; the states come back at the end. A damaged pack is
-/// reported and then read object by object, so every readable object is still seen. With
-/// `skip_blobs`, packed blobs are not decoded where the pack allows it (the caller ignores them).
+/// reported and then read object by object, so every readable object is still seen. Objects of
+/// the other `part` may be left out where the pack allows it (the caller ignores them).
 fn for_each_object<S, I, F>(
     repo: &Repo,
     threads: usize,
-    skip_blobs: bool,
+    part: Part,
     progress: Option<&Progress>,
     init: I,
     f: F,
@@ -195,19 +195,18 @@ where
             worker.on_object(kind, data, &entry.oid);
             Ok(())
         };
-        let without_blobs = skip_blobs
-            && match resident::released_while(&bundle.pack, || {
-                traverse_without_blobs(&bundle, threads, &interrupt, processor.clone())
-            }) {
-                Ok(blobs) => {
-                    if let Some(p) = progress {
-                        p.done.fetch_add(blobs, Relaxed);
-                    }
-                    true
+        let partial = match resident::released_while(&bundle.pack, || {
+            traverse_part(&bundle, part, threads, &interrupt, processor.clone())
+        }) {
+            Ok(left_out) => {
+                if let Some(p) = progress {
+                    p.done.fetch_add(left_out, Relaxed);
                 }
-                Err(_) => false,
-            };
-        let outcome = if without_blobs {
+                true
+            }
+            Err(_) => false,
+        };
+        let outcome = if partial {
             drop(processor);
             Ok(())
         } else {
@@ -290,16 +289,27 @@ where
     Ok((states, stats))
 }
 
-/// Traverses a pack's commits, trees and tags but not its blobs: git deltas an object only against
-/// one of its own kind, so their delta chains hold no blob, and the pass that places findings has
-/// no use for blobs (8 GB of them in git.git's history, more than half of that pass's decoding).
-/// The kinds come from the entries' headers, without decompressing anything. Returns how many
-/// blobs were left out. Err when the pack does not allow it (a delta against an object of another
-/// kind, found while the delta tree is built, before any object is decoded) or an object does not
-/// decode: the caller then traverses all of it (in the second case some objects are seen twice,
-/// which the pass that places findings does not mind).
-fn traverse_without_blobs<P>(
+/// Which objects a pass over the packs needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The blobs: the scan.
+    Blobs,
+    /// Commits, trees and tags: the pass that places findings.
+    Structure,
+}
+
+/// Traverses a pack's blobs only, or everything but its blobs: git deltas an object only against
+/// one of its own kind, so a blob's delta chain holds only blobs and a tree's only trees. In
+/// git.git's history that leaves 5.8 GB of trees out of the scan and 8 GB of blobs out of the
+/// pass that places findings. The kinds come from the entries' headers, without decompressing
+/// anything. Returns how many objects were left out. Err when the pack does not allow it (a
+/// delta against an object of another kind, found while the delta tree is built, before any
+/// object is decoded) or an object does not decode: the caller then traverses all of it (in the
+/// second case some objects are seen twice, which neither pass minds: a scan's findings are
+/// merged by fingerprint, and placing them looks for the oldest commit).
+fn traverse_part<P>(
     bundle: &pack::Bundle,
+    part: Part,
     threads: usize,
     interrupt: &AtomicBool,
     mut processor: P,
@@ -338,11 +348,16 @@ where
             }
         };
     }
-    let blobs = kinds.iter().filter(|&&k| k == BLOB).count() as u64;
+    // an entry of unknown kind (a forward reference to its base) is kept either way
+    let wanted = |k: u8| match part {
+        Part::Blobs => k != OTHER,
+        Part::Structure => k != BLOB,
+    };
+    let left_out = kinds.iter().filter(|&&k| !wanted(k)).count() as u64;
     let kept = entries
         .into_iter()
         .zip(kinds)
-        .filter(|(_, k)| *k != BLOB)
+        .filter(|&(_, k)| wanted(k))
         .map(|(e, _)| e);
     let index = &bundle.index;
     let tree = pack::cache::delta::Tree::from_offsets_in_pack(
@@ -372,7 +387,7 @@ where
             alloc_limit_bytes: None,
         },
     )
-    .map(|_| blobs)
+    .map(|_| left_out)
     .map_err(|e| one_line(&e))
 }
 
@@ -428,7 +443,7 @@ where
     for_each_object(
         repo,
         opts.threads,
-        false,
+        Part::Blobs,
         opts.progress.as_deref(),
         init,
         |state, obj| match obj {
@@ -541,55 +556,62 @@ pub fn provenance(
     for w in wanted {
         wanted_prefix[usize::from(w[0]) << 2 | usize::from(w[1] >> 6)] |= 1 << (w[1] & 63);
     }
-    let (graphs, _) = for_each_object(repo, threads, true, progress, Graph::default, |g, obj| {
-        let Obj::Object { kind, data, id } = obj else {
-            return;
-        };
-        match kind {
-            Kind::Commit => {
-                if let Ok(c) = gix::objs::CommitRef::from_bytes(data, hash) {
-                    let time = c
-                        .committer()
-                        .ok()
-                        .and_then(|s| s.time().ok())
-                        .map_or(0, |t| t.seconds);
-                    let start = g.parents.len() as u32;
-                    g.parents.extend(c.parents());
-                    let len = g.parents.len() as u32 - start;
-                    g.commits.push((id.to_owned(), c.tree(), time, start, len));
-                }
-            }
-            Kind::Tree => {
-                let start = g.subtrees.len() as u32;
-                // git.git holds 146M tree entries: a lean parse, and a 64 Kib prefilter on the
-                // wanted ids' first two bytes before any hash lookup, halve this pass's CPU
-                for_each_tree_entry(data, |mode, name, oid| {
-                    if mode == b"40000" {
-                        let mut raw_id = [0u8; 20];
-                        raw_id.copy_from_slice(oid);
-                        g.subtrees.push(ObjectId::Sha1(raw_id));
-                    } else if mode.first() == Some(&b'1')
-                        && mode != b"160000"
-                        && mode != b"120000"
-                        && wanted_prefix[usize::from(oid[0]) << 2 | usize::from(oid[1] >> 6)]
-                            & (1 << (oid[1] & 63))
-                            != 0
-                    {
-                        let mut key = [0u8; 20];
-                        key.copy_from_slice(oid);
-                        if wanted.contains(&key) {
-                            g.hits.push((id.to_owned(), key, name.to_vec()));
-                        }
+    let (graphs, _) = for_each_object(
+        repo,
+        threads,
+        Part::Structure,
+        progress,
+        Graph::default,
+        |g, obj| {
+            let Obj::Object { kind, data, id } = obj else {
+                return;
+            };
+            match kind {
+                Kind::Commit => {
+                    if let Ok(c) = gix::objs::CommitRef::from_bytes(data, hash) {
+                        let time = c
+                            .committer()
+                            .ok()
+                            .and_then(|s| s.time().ok())
+                            .map_or(0, |t| t.seconds);
+                        let start = g.parents.len() as u32;
+                        g.parents.extend(c.parents());
+                        let len = g.parents.len() as u32 - start;
+                        g.commits.push((id.to_owned(), c.tree(), time, start, len));
                     }
-                });
-                let len = g.subtrees.len() as u32 - start;
-                if len > 0 {
-                    g.trees.push((id.to_owned(), start, len));
                 }
+                Kind::Tree => {
+                    let start = g.subtrees.len() as u32;
+                    // git.git holds 146M tree entries: a lean parse, and a 64 Kib prefilter on the
+                    // wanted ids' first two bytes before any hash lookup, halve this pass's CPU
+                    for_each_tree_entry(data, |mode, name, oid| {
+                        if mode == b"40000" {
+                            let mut raw_id = [0u8; 20];
+                            raw_id.copy_from_slice(oid);
+                            g.subtrees.push(ObjectId::Sha1(raw_id));
+                        } else if mode.first() == Some(&b'1')
+                            && mode != b"160000"
+                            && mode != b"120000"
+                            && wanted_prefix[usize::from(oid[0]) << 2 | usize::from(oid[1] >> 6)]
+                                & (1 << (oid[1] & 63))
+                                != 0
+                        {
+                            let mut key = [0u8; 20];
+                            key.copy_from_slice(oid);
+                            if wanted.contains(&key) {
+                                g.hits.push((id.to_owned(), key, name.to_vec()));
+                            }
+                        }
+                    });
+                    let len = g.subtrees.len() as u32 - start;
+                    if len > 0 {
+                        g.trees.push((id.to_owned(), start, len));
+                    }
+                }
+                _ => {}
             }
-            _ => {}
-        }
-    })?;
+        },
+    )?;
     // indexes into the per-thread graphs: (graph, position)
     let mut commits: gix::hashtable::HashMap<ObjectId, (usize, usize)> = Default::default();
     let mut trees: gix::hashtable::HashMap<ObjectId, (usize, usize)> = Default::default();

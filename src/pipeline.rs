@@ -6,8 +6,9 @@
 use crate::filter::Filters;
 use crate::finding::{Finding, MatchText};
 use crate::fingerprint::fingerprint;
-use crate::location::{Location, Locator};
+use crate::location::{Location, Locator, Position};
 use crate::report::Summary;
+use crate::rules::Rule;
 use crate::scan::{Engine, Match, Scanner, decode, is_binary};
 use crate::secret::Secret;
 use crate::source::git::{self, HistoryOptions, RangeOptions, Repo, StagedOptions};
@@ -228,22 +229,9 @@ impl<'e> Worker<'e> {
                     matched: bytes[m.start..m.end].to_vec(),
                 })
             });
-            self.out.findings.push(Finding {
-                rule: rule.info.clone(),
-                secret: Secret::new(raw, &rule.spec.keywords),
-                fingerprint: fingerprint(rule.id(), raw),
-                location: Location {
-                    path: b.path.to_string(),
-                    start,
-                    end,
-                    commit: b.commit.cloned(),
-                },
-                also_at: Vec::new(),
-                present_at_head: None,
-                blob: b.id,
-                context,
-                encoding: None,
-            });
+            self.out
+                .findings
+                .push(new_finding(rule, raw, b, (start, end), context, None));
         }
     }
 }
@@ -251,8 +239,8 @@ impl<'e> Worker<'e> {
 impl Worker<'_> {
     /// Secrets inside base64 and percent-encoded text: each encoded run that decodes to text is
     /// put back into its line decoded and the line is scanned again; a secret inside the decoded
-    /// part is reported at the encoded run's place. Layers and sizes are bounded (`decode`).
-    /// Finds secrets in the encoded runs of `b` (with `partial`, only in `self.regions`).
+    /// part is reported at the encoded run's place. Layers and sizes are bounded (`decode`). With
+    /// `partial`, only the runs in `self.regions` (the added lines) are looked at.
     fn decoded(&mut self, b: &Blob<'_>, partial: bool) {
         self.decoded_runs.clear();
         let mut spans = std::mem::take(&mut self.spans);
@@ -306,27 +294,20 @@ impl Worker<'_> {
             let engine = self.scanner.engine();
             for (ri, secret, encoding) in found.drain(before..) {
                 let rule = &engine.rules()[ri];
-                self.out.findings.push(Finding {
-                    rule: rule.info.clone(),
-                    secret: Secret::new(&secret, &rule.spec.keywords),
-                    fingerprint: fingerprint(rule.id(), &secret),
-                    location: Location {
-                        path: b.path.to_string(),
-                        start,
-                        end,
-                        commit: b.commit.cloned(),
-                    },
-                    also_at: Vec::new(),
-                    present_at_head: None,
-                    blob: b.id,
-                    context: self.filters.needs_text().then(|| {
-                        Box::new(MatchText {
-                            line: line.to_vec(),
-                            matched: b.bytes[sp.start..sp.end].to_vec(),
-                        })
-                    }),
-                    encoding: Some(encoding),
+                let context = self.filters.needs_text().then(|| {
+                    Box::new(MatchText {
+                        line: line.to_vec(),
+                        matched: b.bytes[sp.start..sp.end].to_vec(),
+                    })
                 });
+                self.out.findings.push(new_finding(
+                    rule,
+                    &secret,
+                    b,
+                    (start, end),
+                    context,
+                    Some(encoding),
+                ));
             }
         }
         self.spans = spans;
@@ -410,40 +391,48 @@ impl Worker<'_> {
                 continue;
             }
             let raw = &b.bytes[m.secret_start..m.secret_end];
-            let (secret, fp) = if whole_file {
+            reported.push(m.rule);
+            let mut finding = new_finding(rule, raw, b, (start, end), None, None);
+            if whole_file {
+                // the file is the finding: known by rule and path, shown by its first match (or
+                // its path when the rule has no regex)
                 let shown: &[u8] = if raw.is_empty() {
                     b.path.as_bytes()
                 } else {
                     raw
                 };
-                (
-                    Secret::new(shown, &rule.spec.keywords),
-                    fingerprint(rule.id(), b.path.as_bytes()),
-                )
-            } else {
-                (
-                    Secret::new(raw, &rule.spec.keywords),
-                    fingerprint(rule.id(), raw),
-                )
-            };
-            reported.push(m.rule);
-            self.out.findings.push(Finding {
-                rule: rule.info.clone(),
-                secret,
-                fingerprint: fp,
-                location: Location {
-                    path: b.path.to_string(),
-                    start,
-                    end,
-                    commit: b.commit.cloned(),
-                },
-                also_at: Vec::new(),
-                present_at_head: None,
-                blob: b.id,
-                context: None,
-                encoding: None,
-            });
+                finding.secret = Secret::new(shown, &rule.spec.keywords);
+                finding.fingerprint = fingerprint(rule.id(), b.path.as_bytes());
+            }
+            self.out.findings.push(finding);
         }
+    }
+}
+
+/// A finding of `rule` for the secret `raw` at `start..end` of blob `b`.
+fn new_finding(
+    rule: &Rule,
+    raw: &[u8],
+    b: &Blob<'_>,
+    (start, end): (Position, Position),
+    context: Option<Box<MatchText>>,
+    encoding: Option<&'static str>,
+) -> Finding {
+    Finding {
+        rule: rule.info.clone(),
+        secret: Secret::new(raw, &rule.spec.keywords),
+        fingerprint: fingerprint(rule.id(), raw),
+        location: Location {
+            path: b.path.to_string(),
+            start,
+            end,
+            commit: b.commit.cloned(),
+        },
+        also_at: Vec::new(),
+        present_at_head: None,
+        blob: b.id,
+        context,
+        encoding,
     }
 }
 

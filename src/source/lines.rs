@@ -35,23 +35,23 @@ impl LineSet {
     /// whole of `data`.
     pub fn byte_ranges(&self, data: &[u8], out: &mut Vec<(usize, usize)>) -> bool {
         out.clear();
-        let LineSet::Some(bits) = self else {
+        if *self == LineSet::All {
             return false;
-        };
+        }
         let mut push = |from: usize, to: usize| match out.last_mut() {
             Some(last) if last.1 == from => last.1 = to,
             _ => out.push((from, to)),
         };
-        let added = |i: usize| bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
-        let (mut from, mut line) = (0, 0);
+        // `line` is 1-based, as `contains` takes it
+        let (mut from, mut line) = (0, 1);
         for nl in memchr::memchr_iter(b'\n', data) {
-            if added(line) {
+            if self.contains(line) {
                 push(from, nl + 1);
             }
             from = nl + 1;
             line += 1;
         }
-        if from < data.len() && added(line) {
+        if from < data.len() && self.contains(line) {
             push(from, data.len());
         }
         true

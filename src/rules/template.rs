@@ -147,14 +147,9 @@ fn expand_one(words: &[&str], rng: &mut Rng, out: &mut String) -> Result<(), Str
         ["valid", "grafana-crc32"] => {
             let mut body = String::from("glsa_");
             rng.pick(B62, 32, &mut body);
-            let sum: String = crc32fast::hash(body.as_bytes())
-                .to_le_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
             out.push_str(&body);
             out.push('_');
-            out.push_str(&sum);
+            out.push_str(&validate::hex_le_crc32(body.as_bytes()));
             Ok(())
         }
         ["jwt"] => {

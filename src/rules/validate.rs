@@ -176,12 +176,16 @@ fn grafana_crc32(secret: &[u8]) -> bool {
         return false;
     };
     let (body, sum) = (&secret[..i], &secret[i + 1..]);
-    let want: String = crc32fast::hash(body)
+    sum.eq_ignore_ascii_case(hex_le_crc32(body).as_bytes())
+}
+
+/// CRC32 of `body` as its little-endian bytes in hex (Grafana's checksum).
+pub fn hex_le_crc32(body: &[u8]) -> String {
+    crc32fast::hash(body)
         .to_le_bytes()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    sum.eq_ignore_ascii_case(want.as_bytes())
+        .collect()
 }
 
 /// CRC32 of `body`, as 6 base62 digits, zero-padded.

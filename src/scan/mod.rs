@@ -519,6 +519,17 @@ mod tests {
         }
     }
 
+    /// A multi-line rule for a made-up PEM block.
+    fn pem_rule() -> RuleSpec {
+        let mut spec = rule(
+            "pem",
+            &["BEGIN TEST KEY"],
+            r"(?P<secret>-----BEGIN TEST KEY-----[\sA-Za-z0-9+/=]{20,}-----END TEST KEY-----)",
+        );
+        spec.multiline = true;
+        spec
+    }
+
     fn engine(specs: Vec<RuleSpec>) -> Engine {
         Engine::new(
             specs
@@ -606,12 +617,7 @@ mod tests {
 
     #[test]
     fn multiline_rules_span_lines() {
-        let mut spec = rule(
-            "pem",
-            &["BEGIN TEST KEY"],
-            r"(?P<secret>-----BEGIN TEST KEY-----[\sA-Za-z0-9+/=]{20,}-----END TEST KEY-----)",
-        );
-        spec.multiline = true;
+        let spec = pem_rule();
         let e = engine(vec![spec]);
         let mut s = e.scanner();
         let body = expand_template("{{base64 64}}\n{{base64 64}}\n", "pem", 0).expect("template");
@@ -621,12 +627,7 @@ mod tests {
 
     #[test]
     fn scan_regions_searches_near_the_regions_only() {
-        let mut pem = rule(
-            "pem",
-            &["BEGIN TEST KEY"],
-            r"(?P<secret>-----BEGIN TEST KEY-----[\sA-Za-z0-9+/=]{20,}-----END TEST KEY-----)",
-        );
-        pem.multiline = true;
+        let pem = pem_rule();
         let e = engine(vec![
             pem,
             rule("t", &["tok_"], r"\b(?P<secret>tok_[a-z0-9]{8})\b"),

@@ -308,6 +308,7 @@ def neg_assignments(r):
         ("AWS_ACCESS_KEY_ID", "AKIA" + T.rs(r, T.LOWER + "0189", 16), "lookalike: AKIA with wrong charset"),
         ("STRIPE_SECRET_KEY", "sk_live_" + T.rs(r, T.ALNUM, 6), "lookalike: sk_live_ too short"),
         ("GITLAB_TOKEN", "glpat-" + T.rs(r, T.ALNUM, 8), "lookalike: glpat- too short"),
+        ("GITLAB_TOKEN", T.gitlab_routable_bad_crc(r), "lookalike: routable GitLab token with bad CRC32"),
         ("STRIPE_PUBLISHABLE_KEY", "pk_live_" + T.rs(r, T.ALNUM, 24), "Stripe publishable key (public)"),
         ("MAPBOX_ACCESS_TOKEN", "pk.eyJ1IjoiYWNtZS1tYXBzIiwiYSI6ImNs" + T.rs(r, T.ALNUM, 20) + "In0." + T.rs(r, T.ALNUM, 22), "Mapbox public token"),
         ("TWILIO_ACCOUNT_SID", T.twilio_account_sid(r), "Twilio account SID (identifier)"),

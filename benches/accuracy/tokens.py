@@ -88,16 +88,41 @@ def github_fine_grained(r):
     return "github_pat_" + head + "_" + rs(r, B62, 59)
 
 
+def base36(num, width):
+    out = ""
+    while num or len(out) < width:
+        out = (DIGITS + LOWER)[num % 36] + out
+        num //= 36
+    return out
+
+
+def gitlab_routable(r, prefix):
+    """GitLab's routable token (routable_tokens design document): prefix + unpadded base64url of
+    random bytes + routing payload + a length byte, then `.01.`, the payload's length in 2 base36
+    digits and the CRC32 of everything before in 7."""
+    routing = "o:%s\nu:%s" % (base36(r.randrange(1, 10**5), 1), base36(r.randrange(1, 10**7), 1))
+    n = r.randrange(16, 33)
+    payload = b64url_nopad(rbytes(r, n) + routing.encode() + bytes([n]))
+    body = prefix + payload + ".01." + base36(len(payload), 2)
+    return body + base36(zlib.crc32(body.encode()), 7)
+
+
+def gitlab_token(r, prefix):
+    if r.random() < 0.5:
+        return gitlab_routable(r, prefix)
+    return prefix + rs(r, ALNUM + "-_", 20)
+
+
 def gitlab_pat(r):
-    return "glpat-" + rs(r, ALNUM + "-_", 20)
+    return gitlab_token(r, "glpat-")
 
 
 def gitlab_deploy(r):
-    return "gldt-" + rs(r, ALNUM + "-_", 20)
+    return gitlab_token(r, "gldt-")
 
 
 def gitlab_runner(r):
-    return "glrt-" + rs(r, ALNUM + "-_", 20)
+    return gitlab_token(r, "glrt-")
 
 
 def gitlab_trigger(r):
@@ -778,6 +803,12 @@ def ssh_public_key(r):
 
 
 # Lookalikes (hard negatives) ----------------------------------------------------------------
+
+
+def gitlab_routable_bad_crc(r):
+    tok = gitlab_routable(r, "glpat-")
+    last = tok[-1]
+    return tok[:-1] + ("0" if last != "0" else "1")
 
 
 def github_bad_crc(r):

@@ -14,7 +14,7 @@ pub use template::expand_template;
 pub(crate) fn template_rng(seed: &str, index: usize) -> template::Rng {
     template::Rng::new(seed, index)
 }
-pub use validate::Validator;
+pub use validate::{BEFORE_REACH, Validator};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};

@@ -125,6 +125,17 @@ fn expand_one(words: &[&str], rng: &mut Rng, out: &mut String) -> Result<(), Str
             out.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&m));
             Ok(())
         }
+        ["valid", "gitlab-routable", prefix] => {
+            // 16 random bytes, a routing payload (organisation and user ids in base36), and the
+            // random part's length, as GitLab's routable-token generator lays them out
+            let mut payload: Vec<u8> = (0..16).map(|_| rng.next_u64() as u8).collect();
+            let org = validate::to_base36(rng.next_u64() % 100_000, 1);
+            let user = validate::to_base36(rng.next_u64() % 10_000_000, 1);
+            payload.extend_from_slice(format!("o:{org}\nu:{user}").as_bytes());
+            payload.push(16);
+            out.push_str(&validate::gitlab_routable_token(prefix, &payload));
+            Ok(())
+        }
         ["valid", "age-bech32"] => {
             let hrp = bech32::Hrp::parse("age-secret-key-").map_err(|e| e.to_string())?;
             let key: Vec<u8> = (0..32).map(|_| rng.next_u64() as u8).collect();

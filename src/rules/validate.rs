@@ -24,6 +24,12 @@ pub enum Validator {
     /// its canonical form (the unused bits of the last character are zero, as every encoder
     /// writes them): a random 88-character string passes one time in sixteen.
     Base64Bytes(u16),
+    /// A GitLab token. A routable token (GitLab 17.x and later) is `<prefix><base64url payload>.
+    /// <version>.<payload length><crc32>`, the last two in base36 (2 and 7 characters), the CRC32
+    /// over every character before it, an instance's own prefix included: its length field must
+    /// match and its checksum hold. A classic token (prefix + 20 characters) has no checksum and
+    /// passes.
+    GitlabRoutable,
 }
 
 /// Name prefix of [`Validator::Base64Bytes`]: `base64-bytes-64`.
@@ -36,6 +42,7 @@ impl Validator {
         ("grafana-crc32", Validator::GrafanaCrc32),
         ("pypi-macaroon", Validator::PypiMacaroon),
         ("age-bech32", Validator::AgeBech32),
+        ("gitlab-routable", Validator::GitlabRoutable),
     ];
 
     pub fn parse(name: &str) -> Result<Validator, String> {
@@ -62,7 +69,15 @@ impl Validator {
 
     /// True when `secret` passes the check.
     pub fn check(self, secret: &[u8]) -> bool {
+        self.check_in(secret, &[])
+    }
+
+    /// True when `secret` passes the check; `before` is the text in front of it on its line (at
+    /// most [`BEFORE_REACH`] bytes), for the formats whose checksum covers a prefix the rule does
+    /// not capture (a GitLab instance's own token prefix).
+    pub fn check_in(self, secret: &[u8], before: &[u8]) -> bool {
         match self {
+            Validator::GitlabRoutable => gitlab_routable(secret, before),
             Validator::GithubCrc32 => github_crc32(secret),
             Validator::Jwt => jwt(secret),
             Validator::GrafanaCrc32 => grafana_crc32(secret),
@@ -78,6 +93,85 @@ impl Validator {
             Validator::Base64Bytes(n) => base64_bytes(secret) == Some(usize::from(n)),
         }
     }
+}
+
+/// How many bytes in front of a secret [`Validator::check_in`] may look at: GitLab allows an
+/// instance token prefix of up to 20 characters.
+pub const BEFORE_REACH: usize = 20;
+
+/// Length of a routable GitLab token's tail: `.` version(2) `.` payload length(2) CRC32(7).
+const GITLAB_TAIL: usize = 13;
+
+fn gitlab_routable(secret: &[u8], before: &[u8]) -> bool {
+    let n = secret.len();
+    if memchr::memchr(b'.', secret).is_none() {
+        return true; // a classic token: prefix and 20 random characters, no checksum
+    }
+    if n < GITLAB_TAIL + 27 || secret[n - GITLAB_TAIL] != b'.' || secret[n - 10] != b'.' {
+        return false;
+    }
+    let (Some(len), Some(sum)) = (base36(&secret[n - 9..n - 7]), base36(&secret[n - 7..])) else {
+        return false;
+    };
+    // the payload is the base64url text before the version (GitLab allows no prefix at all)
+    if len < 27 || (n - GITLAB_TAIL) < len as usize {
+        return false;
+    }
+    let Ok(sum) = u32::try_from(sum) else {
+        return false;
+    };
+    let body = &secret[..n - 7];
+    if crc32fast::hash(body) == sum {
+        return true;
+    }
+    // an instance prefix in front of `gl…-` is inside the checksum
+    let prefix_chars = before
+        .iter()
+        .rev()
+        .take(BEFORE_REACH)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        .count();
+    (1..=prefix_chars).any(|k| {
+        let mut h = crc32fast::Hasher::new();
+        h.update(&before[before.len() - k..]);
+        h.update(body);
+        h.finalize() == sum
+    })
+}
+
+/// A lowercase base36 number (Ruby's `Integer#to_s(36)`), if it fits in a u64.
+fn base36(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |acc, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'z' => d - b'a' + 10,
+            _ => return None,
+        };
+        acc.checked_mul(36)?.checked_add(u64::from(v))
+    })
+}
+
+/// `n` in lowercase base36, zero-padded to `width` digits.
+pub fn to_base36(mut n: u64, width: usize) -> String {
+    let mut digits = Vec::with_capacity(width);
+    while n > 0 || digits.len() < width {
+        let d = (n % 36) as u8;
+        digits.push(if d < 10 { b'0' + d } else { b'a' + d - 10 });
+        n /= 36;
+    }
+    digits.iter().rev().map(|&b| char::from(b)).collect()
+}
+
+/// A routable GitLab token: `prefix` + base64url `payload` + `.01.` + its length + CRC32.
+pub fn gitlab_routable_token(prefix: &str, payload: &[u8]) -> String {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload);
+    let body = format!(
+        "{prefix}{encoded}.01.{}",
+        to_base36(encoded.len() as u64, 2)
+    );
+    let sum = to_base36(u64::from(crc32fast::hash(body.as_bytes())), 7);
+    body + &sum
 }
 
 /// An age identity's Bech32 checksum and length (the human-readable part is compared without
@@ -260,6 +354,58 @@ mod tests {
         assert!(!Validator::GithubCrc32.check(&bad));
         assert!(!Validator::GithubCrc32.check(b"ghp_"));
         assert!(!Validator::GithubCrc32.check(b"ghp_\xff\xfe\xfd\xfc\xfb\xfa\xf9"));
+    }
+
+    #[test]
+    fn gitlab_routable_tokens_carry_their_length_and_crc32() {
+        // the smallest and the largest token of GitLab's routable-token design document (no
+        // prefix; a 20-character prefix and a 300-character payload)
+        let doc = b"EL25d_AKXDUtqLnIQHEpkG86MQM.01.0r1ajj2i3";
+        assert!(gitlab_routable(&doc[..], b"x"), "design-document example");
+        let large = format!(
+            "{}LB4hkKqprRab1Y3A72WqTPSDo2FS1t1qgJTIhL2O_kp90C8s8cL55xHQtmr-eVFugNkcwt0PZgzKqS3RI2ku\
+             4fBjOjN3NWUxMTI2NHNnc2YKZzozdzVlMTEyNjRzZ3NmCmg6M3c1ZTExMjY0c2dzZgpqOjN3NWUxMTI2NHNn\
+             c2YKazozdzVlMTEyNjRzZ3NmCmw6M3c1ZTExMjY0c2dzZgptOjN3NWUxMTI2NHNnc2YKbzozdzVlMTEyNjRz\
+             Z3NmCnA6M3c1ZTExMjY0c2dzZgp1OjN3NWUxMTI2NHNnc2af.01.8c0kai99b",
+            "+".repeat(20)
+        );
+        assert_eq!(large.len(), 333);
+        assert!(
+            gitlab_routable(large.as_bytes(), b""),
+            "design-document example"
+        );
+        let tok = gitlab_routable_token("glpat-", b"0123456789abcdefo:1\nu:2s\x08");
+        assert!(Validator::GitlabRoutable.check(tok.as_bytes()), "{tok}");
+        // a changed payload character, version, length or checksum digit fails
+        for i in [8, tok.len() - 12, tok.len() - 8, tok.len() - 1] {
+            let mut bad = tok.clone().into_bytes();
+            bad[i] = if bad[i] == b'a' { b'b' } else { b'a' };
+            assert!(
+                !Validator::GitlabRoutable.check(&bad),
+                "{}",
+                String::from_utf8_lossy(&bad)
+            );
+        }
+        // the prefix is inside the checksum: another prefix fails, an instance prefix in front
+        // of the captured part is found in the text before it
+        let other = tok.replacen("glpat-", "glrt-", 1);
+        assert!(!Validator::GitlabRoutable.check(other.as_bytes()));
+        let custom = gitlab_routable_token("acme-glpat-", b"0123456789abcdefo:1\nu:2s\x08");
+        let captured = &custom["acme-".len()..];
+        assert!(!Validator::GitlabRoutable.check(captured.as_bytes()));
+        assert!(Validator::GitlabRoutable.check_in(captured.as_bytes(), b"TOKEN=acme-"));
+        assert!(!Validator::GitlabRoutable.check_in(captured.as_bytes(), b"TOKEN=acme "));
+        // classic tokens have no checksum; broken tails and non-base36 digits fail
+        assert!(Validator::GitlabRoutable.check(b"glpat-abcdefghij0123456789"));
+        assert!(
+            !Validator::GitlabRoutable.check(b"glpat-abcdefghijklmnopqrstuvwxyz0.01.0r1ajj2i3")
+        );
+        assert!(
+            !Validator::GitlabRoutable.check(b"glpat-abcdefghijklmnopqrstuvwxyz0.01.0rZZZZZZZ")
+        );
+        assert!(!Validator::GitlabRoutable.check(b"glpat-."));
+        assert_eq!(to_base36(27, 2), "0r");
+        assert_eq!(base36(b"zz"), Some(1295));
     }
 
     #[test]

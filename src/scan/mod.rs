@@ -454,7 +454,7 @@ fn check_secret(
         return Verdict::Fail;
     }
     if let Some(v) = rule.validator
-        && !v.check(secret)
+        && !v.check_in(secret, line_before(data, ss))
     {
         return Verdict::LookAlike;
     }
@@ -469,6 +469,13 @@ fn check_secret(
         return Verdict::Fail;
     }
     Verdict::Pass
+}
+
+/// Up to [`crate::rules::BEFORE_REACH`] bytes in front of `at`, on its line.
+fn line_before(data: &[u8], at: usize) -> &[u8] {
+    let lo = at.saturating_sub(crate::rules::BEFORE_REACH);
+    let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
+    &data[s..at]
 }
 
 /// True when the line where the match starts, or the line where it ends, carries an inline marker.

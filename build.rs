@@ -29,7 +29,7 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
         out,
         "        ({file:?}, RuleSpec {{ id: s({}), name: s({}), description: s({}), keywords: {}, \
          regex: s({}), paths: {}, file: {}, entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
-         allowlist: AllowlistSpec {{ regexes: {}, stopwords: {}, paths: {} }}, remediation: s({}), \
+         allowlist: AllowlistSpec {{ regexes: {}, stopwords: {}, matches: {}, paths: {} }}, remediation: s({}), \
          references: {}, examples: if examples {{ {} }} else {{ Vec::new() }}, negative: if examples {{ {} }} else {{ Vec::new() }} }}),",
         lit(&r.id),
         lit(&r.name),
@@ -48,6 +48,7 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
         r.severity,
         strings(&r.allowlist.regexes),
         strings(&r.allowlist.stopwords),
+        strings(&r.allowlist.matches),
         strings(&r.allowlist.paths),
         lit(&r.remediation),
         strings(&r.references),

@@ -65,6 +65,8 @@ pub struct Compiled {
     /// Capture group index of `secret`.
     pub secret_group: usize,
     pub allow_regexes: Vec<Regex>,
+    /// `allowlist.matches`: tried on the whole match.
+    pub allow_matches: Vec<Regex>,
 }
 
 /// A rule ready for the engine.
@@ -204,16 +206,18 @@ fn compile(spec: &RuleSpec) -> Result<Compiled, String> {
         .ok_or_else(|| {
             "regex has no (?P<secret>...) group: name the part that is the secret".to_string()
         })?;
-    let allow_regexes = spec
-        .allowlist
-        .regexes
-        .iter()
-        .map(|r| build_regex(r).map_err(|e| format!("bad allowlist regex {r:?}: {e}")))
-        .collect::<Result<_, _>>()?;
+    let all = |list: &[String], what: &str| -> Result<Vec<Regex>, String> {
+        list.iter()
+            .map(|r| build_regex(r).map_err(|e| format!("bad {what} {r:?}: {e}")))
+            .collect()
+    };
+    let allow_regexes = all(&spec.allowlist.regexes, "allowlist regex")?;
+    let allow_matches = all(&spec.allowlist.matches, "allowlist match regex")?;
     Ok(Compiled {
         regex,
         secret_group,
         allow_regexes,
+        allow_matches,
     })
 }
 

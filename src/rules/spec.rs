@@ -89,6 +89,10 @@ pub struct AllowlistSpec {
     pub regexes: Vec<String>,
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Regexes tried on the whole match (name, operator and value), not only the secret: for
+    /// names a rule's pattern lets through that never hold a secret (`next_page_token`).
+    #[serde(default)]
+    pub matches: Vec<String>,
     /// Path globs the rule does not apply to (`.env.example` for the `.env` rule).
     #[serde(default)]
     pub paths: Vec<String>,

@@ -315,7 +315,14 @@ impl<'e> Scanner<'e> {
             let verdict = if file && ss == se {
                 Verdict::Pass
             } else {
-                check_secret(rule, compiled, data, ss, se, &mut self.lower)
+                check_secret(
+                    rule,
+                    compiled,
+                    data,
+                    (ss, se),
+                    &data[m.start()..m.end()],
+                    &mut self.lower,
+                )
             };
             if verdict == Verdict::LookAlike && !rule.spec.fallback && !file {
                 self.vetoed.push((ss, se));
@@ -342,8 +349,8 @@ impl<'e> Scanner<'e> {
     /// Sorts matches and, where the secrets of several rules overlap, drops the fallback rules'
     /// (generic assignments, JWTs, URLs) in favour of the provider rules; of rules reporting the
     /// very same secret, the one with the most context in its match wins (`CLERK_SECRET_KEY=sk_…`
-    /// is Clerk's, not a bare `sk_live_` shape's); of identical spans only one finding per rule
-    /// remains.
+    /// is Clerk's, not a bare `sk_live_` shape's), and of equal matches the rule with fewer
+    /// keywords; of identical spans only one finding per rule remains.
     fn resolve_overlaps(&mut self) {
         let rules = &self.engine.rules;
         self.matches
@@ -383,10 +390,16 @@ impl<'e> Scanner<'e> {
                 }
             }
             // several rules on the same secret (same start): the one whose match says the most about
-            // it (a provider name or file syntax around the secret, not just its shape) wins
+            // it (a provider name or file syntax around the secret, not just its shape) wins; on a
+            // tie, the narrower rule (fewer keywords: `npmAuthToken` over every name ending in token)
             for (a, ma) in group.iter().enumerate() {
                 let better = |mb: &Match| {
-                    mb.secret_start == ma.secret_start && mb.end - mb.start > ma.end - ma.start
+                    let (la, lb) = (ma.end - ma.start, mb.end - mb.start);
+                    mb.secret_start == ma.secret_start
+                        && (lb > la
+                            || (lb == la
+                                && rules[mb.rule].spec.keywords.len()
+                                    < rules[ma.rule].spec.keywords.len()))
                 };
                 if keep[i + a]
                     && group
@@ -436,8 +449,8 @@ fn check_secret(
     rule: &Rule,
     compiled: &crate::rules::Compiled,
     data: &[u8],
-    ss: usize,
-    se: usize,
+    (ss, se): (usize, usize),
+    whole: &[u8],
     lower: &mut Vec<u8>,
 ) -> Verdict {
     let secret = &data[ss..se];
@@ -445,7 +458,7 @@ fn check_secret(
         return Verdict::Fail;
     }
     if let Some(min) = rule.min_entropy
-        && shannon(secret) < min
+        && !entropy::enough(secret, min)
     {
         return Verdict::Fail;
     }
@@ -458,7 +471,9 @@ fn check_secret(
     {
         return Verdict::LookAlike;
     }
-    if compiled.allow_regexes.iter().any(|r| r.is_match(secret)) {
+    if compiled.allow_regexes.iter().any(|r| r.is_match(secret))
+        || compiled.allow_matches.iter().any(|r| r.is_match(whole))
+    {
         return Verdict::Fail;
     }
     if rule

@@ -262,6 +262,81 @@ def azure_storage_key(r):
     return b64(rbytes(r, 64))
 
 
+def _rotl(x, n):
+    return ((x << n) | (x >> (32 - n))) & 0xFFFFFFFF
+
+
+def marvin32(data, seed):
+    """Marvin32 (the .NET string hash), folded to 32 bits: the checksum of Azure identifiable keys."""
+    p0, p1 = seed & 0xFFFFFFFF, seed >> 32
+
+    def mix(p0, p1):
+        p1 ^= p0
+        p0 = _rotl(p0, 20)
+        p0 = (p0 + p1) & 0xFFFFFFFF
+        p1 = _rotl(p1, 9)
+        p1 ^= p0
+        p0 = _rotl(p0, 27)
+        p0 = (p0 + p1) & 0xFFFFFFFF
+        p1 = _rotl(p1, 19)
+        return p0, p1
+
+    n = len(data) // 4 * 4
+    for i in range(0, n, 4):
+        p0 = (p0 + int.from_bytes(data[i:i + 4], "little")) & 0xFFFFFFFF
+        p0, p1 = mix(p0, p1)
+    rest = data[n:]
+    last = 0x80 << (8 * len(rest))
+    for i, b in enumerate(rest):
+        last |= b << (8 * i)
+    p0 = (p0 + last) & 0xFFFFFFFF
+    p0, p1 = mix(p0, p1)
+    p0, p1 = mix(p0, p1)
+    return p0 ^ p1
+
+
+def _seed(name):
+    return int.from_bytes(name.encode(), "big")
+
+
+def azure_identifiable(r, signature, nbytes, seed_name):
+    """An identifiable Azure key: base64 text with a 4-character signature 10 characters from the
+    end, zero bits up to the checksum, and the Marvin32 checksum of the data in the last 4 bytes."""
+    text_len = -(-8 * nbytes // 6)
+    chars = rs(r, B62, text_len - 10) + signature
+    bits = "".join(format(B64.index(c), "06b") for c in chars)
+    bits = bits[: 8 * (nbytes - 4)].ljust(8 * (nbytes - 4), "0")
+    data = int(bits, 2).to_bytes(nbytes - 4, "big")
+    data += marvin32(data, _seed(seed_name)).to_bytes(4, "little")
+    return b64(data)
+
+
+def azure_storage_identifiable(r):
+    return azure_identifiable(r, "+ASt", 64, "Default0")
+
+
+def azure_servicebus_identifiable(r):
+    return azure_identifiable(r, "+ASb", 32, r.choice(["Send0000", "Listen00", "Manage00"]))
+
+
+def azure_cask(r, provider):
+    """A common annotated security key: 52 random characters, JQQJ99, date, reserved fields, the
+    provider signature and the base62 Marvin32 checksum of the first 60 bytes."""
+    head = rs(r, B62, 52) + "JQQJ99" + "B" + r.choice("ABCDEFGHIJKL") + "A" * 16 + provider
+    sum_le = marvin32(base64.b64decode(head), _seed("Default0")).to_bytes(4, "little")
+    n = int.from_bytes(sum_le, "big")
+    digits = ""
+    while n:
+        digits = B62[n % 62] + digits
+        n //= 62
+    zeros = min(3, len(sum_le) - len(sum_le.lstrip(b"\0")))
+    return head + ("0" * zeros + digits).ljust(6, "0")[:4]
+
+
+def azure_openai_key(r):
+    return azure_cask(r, "ACOG")
+
+
 def azure_ad_client_secret(r):
     return rs(r, ALNUM, 3) + r.choice("78") + "Q~" + rs(r, ALNUM + "_~.-", 34)
 
@@ -809,6 +884,12 @@ def gitlab_routable_bad_crc(r):
     tok = gitlab_routable(r, "glpat-")
     last = tok[-1]
     return tok[:-1] + ("0" if last != "0" else "1")
+
+
+def azure_identifiable_bad_checksum(r):
+    key = azure_storage_identifiable(r)
+    i = 80  # a checksum character
+    return key[:i] + ("A" if key[i] != "A" else "B") + key[i + 1:]
 
 
 def github_bad_crc(r):

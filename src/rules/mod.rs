@@ -4,6 +4,7 @@
 //! touches three files pays for the rules those files trigger, not for all of them.
 //! This module knows nothing of sources or reports.
 
+mod azure_keys;
 mod spec;
 mod template;
 mod validate;

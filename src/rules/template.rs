@@ -125,6 +125,23 @@ fn expand_one(words: &[&str], rng: &mut Rng, out: &mut String) -> Result<(), Str
             out.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&m));
             Ok(())
         }
+        ["valid", "azure-identifiable", signature, len] => {
+            let len: usize = len
+                .parse()
+                .map_err(|_| format!("{len:?} is not a byte count"))?;
+            let key = super::azure_keys::make_identifiable(signature, len, || rng.next_u64() as u8)
+                .ok_or_else(|| {
+                    format!("no identifiable key with signature {signature:?} of {len} bytes")
+                })?;
+            out.push_str(&key);
+            Ok(())
+        }
+        ["valid", "azure-cask", provider] => {
+            let key = super::azure_keys::make_cask(provider, b'9', || rng.next_u64() as u8)
+                .ok_or_else(|| format!("{provider:?} is not a 4-character provider signature"))?;
+            out.push_str(&key);
+            Ok(())
+        }
         ["valid", "gitlab-routable", prefix] => {
             // 16 random bytes, a routing payload (organisation and user ids in base36), and the
             // random part's length, as GitLab's routable-token generator lays them out

@@ -30,6 +30,12 @@ pub enum Validator {
     /// match and its checksum hold. A classic token (prefix + 20 characters) has no checksum and
     /// passes.
     GitlabRoutable,
+    /// An identifiable Azure key: its signature (`+ASt`, `AIoT`, `AzFu`, …) picks the checksum
+    /// seeds, and its last 4 bytes are the Marvin32 checksum of the rest.
+    AzureIdentifiable,
+    /// A common annotated security key (`…JQQJ99…`): the Marvin32 checksum of its first 60
+    /// bytes follows them.
+    AzureCask,
 }
 
 /// Name prefix of [`Validator::Base64Bytes`]: `base64-bytes-64`.
@@ -43,6 +49,8 @@ impl Validator {
         ("pypi-macaroon", Validator::PypiMacaroon),
         ("age-bech32", Validator::AgeBech32),
         ("gitlab-routable", Validator::GitlabRoutable),
+        ("azure-identifiable", Validator::AzureIdentifiable),
+        ("azure-cask", Validator::AzureCask),
     ];
 
     pub fn parse(name: &str) -> Result<Validator, String> {
@@ -78,6 +86,8 @@ impl Validator {
     pub fn check_in(self, secret: &[u8], before: &[u8]) -> bool {
         match self {
             Validator::GitlabRoutable => gitlab_routable(secret, before),
+            Validator::AzureIdentifiable => super::azure_keys::identifiable(secret),
+            Validator::AzureCask => super::azure_keys::cask(secret),
             Validator::GithubCrc32 => github_crc32(secret),
             Validator::Jwt => jwt(secret),
             Validator::GrafanaCrc32 => grafana_crc32(secret),

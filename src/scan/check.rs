@@ -191,4 +191,32 @@ mod overlap_tests {
             "rule, example, other rule reporting the same secret: {found:#?}"
         );
     }
+
+    #[test]
+    fn a_checksum_look_alike_is_no_other_rules_finding_either() {
+        let rules = crate::rules::builtin_rules().expect("rules");
+        let engine = super::Engine::new(rules).expect("engine");
+        let mut scanner = engine.scanner();
+        let id = |m: &super::super::Match| engine.rules()[m.rule].id().to_string();
+        // an identifiable storage key (+ASt) whose Marvin32 checksum is wrong: the legacy
+        // account-key rule would take it for a random 64-byte key
+        let text = crate::rules::expand_template(
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={{base64 76}}+AStQ{{base64 4}}w==;EndpointSuffix=core.windows.net",
+            "look-alike",
+            0,
+        )
+        .expect("expands");
+        let found: Vec<String> = scanner.scan(text.as_bytes()).iter().map(id).collect();
+        assert!(found.is_empty(), "{found:?} in {text}");
+        // with a correct checksum it is reported, once (by the rule whose match says the most:
+        // the connection string's AccountKey=)
+        let good = crate::rules::expand_template(
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={{valid azure-identifiable +ASt 64}};EndpointSuffix=core.windows.net",
+            "look-alike",
+            0,
+        )
+        .expect("expands");
+        let found: Vec<String> = scanner.scan(good.as_bytes()).iter().map(id).collect();
+        assert_eq!(found, ["azure-storage-account-key"], "{good}");
+    }
 }

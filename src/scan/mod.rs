@@ -361,15 +361,19 @@ impl<'e> Scanner<'e> {
         }
         let n = self.matches.len();
         let mut keep = vec![true; n];
-        // a look-alike a provider rule rejected is not a catch-all rule's finding either
+        // a look-alike a provider rule rejected is not a catch-all rule's finding either, nor
+        // another provider rule's for exactly that value (an identifiable Azure key with a broken
+        // checksum is not a legacy account key)
         if !self.vetoed.is_empty() {
             for (k, m) in self.matches.iter().enumerate() {
-                if rules[m.rule].spec.fallback
-                    && self
-                        .vetoed
-                        .iter()
-                        .any(|&(s, e)| m.secret_start < e && s < m.secret_end)
-                {
+                let fallback = rules[m.rule].spec.fallback;
+                if self.vetoed.iter().any(|&(s, e)| {
+                    if fallback {
+                        m.secret_start < e && s < m.secret_end
+                    } else {
+                        (s, e) == (m.secret_start, m.secret_end)
+                    }
+                }) {
                     keep[k] = false;
                 }
             }

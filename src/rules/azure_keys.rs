@@ -7,8 +7,9 @@
 //! Marvin32 (the hash .NET uses for strings), the per-service checksum seeds (8 ASCII characters
 //! read as a big-endian number), and where each part sits in the text.
 
+use super::template::{B62, BASE64};
+use super::validate::{base64_engine, in_base};
 use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 /// Marvin32 of `data` with a 64-bit `seed`, folded to 32 bits (high half XOR low half).
 pub fn marvin32(data: &[u8], seed: u64) -> u32 {
@@ -110,12 +111,6 @@ fn seeds(signature: &[u8]) -> &'static [u64] {
         .map_or(&[], |(_, seeds)| seeds)
 }
 
-const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
-    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-    .with_decode_allow_trailing_bits(true);
-const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
-const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
-
 /// An identifiable Azure key: base64 (standard or URL-safe) whose 4-character signature ends six
 /// characters before the end of the unpadded text, and whose last 4 bytes are the Marvin32
 /// checksum (little-endian) of the bytes before them, with one of the signature's seeds.
@@ -139,13 +134,8 @@ pub fn identifiable(key: &[u8]) -> bool {
     if seeds.is_empty() {
         return false;
     }
-    let url = body.iter().any(|&b| b == b'-' || b == b'_');
-    if url && body.iter().any(|&b| b == b'+' || b == b'/') {
-        return false;
-    }
-    let engine = if url { &URL_SAFE } else { &STANDARD };
     let mut bytes = [0u8; 96];
-    let Ok(n) = engine.decode_slice(body, &mut bytes) else {
+    let Ok(n) = base64_engine(body, false).decode_slice(body, &mut bytes) else {
         return false;
     };
     if n < 8 {
@@ -169,34 +159,17 @@ pub fn make_identifiable(
         return None;
     }
     let url = sig == b"AzFu" || sig == b"AzSe";
-    const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    // the characters before the checksum: random ones, then the signature, then zero bits ('A')
+    // up to the checksum (so the character after the signature is one of A-P or A-D, as the
+    // services write it); their bytes are the key's data
     let text_len = (8 * len).div_ceil(6);
-    // the characters before the checksum: random ones, then the signature
     let mut chars: Vec<u8> = (0..text_len - 10)
         .map(|_| B62[usize::from(random()) % B62.len()])
         .collect();
     chars.extend_from_slice(sig);
-    let value = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' | b'-' => 62,
-            _ => 63,
-        }
-    };
-    // pack their bits into the data bytes; the bits between the signature and the checksum are
-    // zero (so the character after the signature is one of A-P or A-D, as the services write it)
-    let mut data = vec![0u8; len - 4];
-    let mut bit = 0;
-    for &c in &chars {
-        for k in (0..6).rev() {
-            if bit < 8 * data.len() && (value(c) >> k) & 1 == 1 {
-                data[bit / 8] |= 0x80 >> (bit % 8);
-            }
-            bit += 1;
-        }
-    }
+    chars.resize(chars.len().next_multiple_of(4), b'A');
+    let mut data = base64_engine(&chars, false).decode(&chars).ok()?;
+    data.truncate(len - 4);
     let sum = marvin32(&data, seed);
     data.extend_from_slice(&sum.to_le_bytes());
     let engine = if url {
@@ -206,9 +179,6 @@ pub fn make_identifiable(
     };
     Some(engine.encode(&data))
 }
-
-const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The checksum characters of a CASK key whose first 80 characters are `head`: the base62 form
 /// current generators write (6 characters, the last one canonicalised as base64 writes it) and
@@ -226,19 +196,12 @@ fn cask_checksums(head: &[u8]) -> Option<([u8; 6], [u8; 8])> {
     // padded on the right with '0' to six characters
     let mut t = [b'0'; 6];
     let zeros = sum.iter().take_while(|&&b| b == 0).count().min(3);
-    let mut n = u32::from_be_bytes(sum);
-    let mut digits = Vec::with_capacity(6);
-    while n > 0 {
-        digits.push(B62[(n % 62) as usize]);
-        n /= 62;
+    let digits = in_base(u64::from(u32::from_be_bytes(sum)), B62);
+    for (slot, &d) in t[zeros..].iter_mut().zip(&digits) {
+        *slot = d;
     }
-    for (i, &d) in digits.iter().rev().enumerate() {
-        if let Some(slot) = t.get_mut(zeros + i) {
-            *slot = d;
-        }
-    }
-    let idx = B64.iter().position(|&c| c == t[5]).unwrap_or(0);
-    t[5] = B64[idx & 0x30];
+    let idx = BASE64.iter().position(|&c| c == t[5]).unwrap_or(0);
+    t[5] = BASE64[idx & 0x30];
     let mut raw = [0u8; 8];
     base64::engine::general_purpose::STANDARD
         .encode_slice(sum, &mut raw)

@@ -3,7 +3,8 @@
 
 use base64::Engine as _;
 
-const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+use super::template::{ALNUM_LOWER, B62};
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validator {
@@ -161,15 +162,29 @@ fn base36(digits: &[u8]) -> Option<u64> {
     })
 }
 
-/// `n` in lowercase base36, zero-padded to `width` digits.
-pub fn to_base36(mut n: u64, width: usize) -> String {
-    let mut digits = Vec::with_capacity(width);
-    while n > 0 || digits.len() < width {
-        let d = (n % 36) as u8;
-        digits.push(if d < 10 { b'0' + d } else { b'a' + d - 10 });
-        n /= 36;
+/// The digits of `n` in the base of `alphabet` (its length), most significant first; none for 0.
+pub(super) fn in_base(mut n: u64, alphabet: &[u8]) -> Vec<u8> {
+    let base = alphabet.len() as u64;
+    let mut digits = Vec::with_capacity(14);
+    while n > 0 {
+        digits.push(alphabet[(n % base) as usize]);
+        n /= base;
     }
-    digits.iter().rev().map(|&b| char::from(b)).collect()
+    digits.reverse();
+    digits
+}
+
+/// `digits` left-padded with `'0'` to `width`.
+fn zero_padded(digits: Vec<u8>, width: usize) -> String {
+    let pad = width.saturating_sub(digits.len());
+    let mut s = "0".repeat(pad);
+    s.extend(digits.iter().map(|&b| char::from(b)));
+    s
+}
+
+/// `n` in lowercase base36, zero-padded to `width` digits.
+pub fn to_base36(n: u64, width: usize) -> String {
+    zero_padded(in_base(n, ALNUM_LOWER), width)
 }
 
 /// A routable GitLab token: `prefix` + base64url `payload` + `.01.` + its length + CRC32.
@@ -203,20 +218,34 @@ fn age_bech32(secret: &[u8]) -> bool {
     }
 }
 
+/// The base64 engine for `text`: URL-safe when it holds `-` or `_`, standard otherwise; padding
+/// optional; with `canonical`, the unused bits of the last character must be zero.
+pub(super) fn base64_engine(text: &[u8], canonical: bool) -> &'static GeneralPurpose {
+    const fn config(canonical: bool) -> GeneralPurposeConfig {
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(!canonical)
+    }
+    const ENGINES: [[GeneralPurpose; 2]; 2] = [
+        [
+            GeneralPurpose::new(&base64::alphabet::STANDARD, config(false)),
+            GeneralPurpose::new(&base64::alphabet::URL_SAFE, config(false)),
+        ],
+        [
+            GeneralPurpose::new(&base64::alphabet::STANDARD, config(true)),
+            GeneralPurpose::new(&base64::alphabet::URL_SAFE, config(true)),
+        ],
+    ];
+    let url = text.iter().any(|&b| b == b'-' || b == b'_');
+    &ENGINES[usize::from(canonical)][usize::from(url)]
+}
+
 /// The number of bytes canonical base64 `secret` decodes to.
 fn base64_bytes(secret: &[u8]) -> Option<usize> {
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(false);
-    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
-    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
-    let engine = if secret.iter().any(|&b| b == b'-' || b == b'_') {
-        &URL_SAFE
-    } else {
-        &STANDARD
-    };
-    engine.decode(secret).ok().map(|b| b.len())
+    base64_engine(secret, true)
+        .decode(secret)
+        .ok()
+        .map(|b| b.len())
 }
 
 /// A macaroon in the v2 binary format: `0x02`, then a header section (optional location,
@@ -294,13 +323,7 @@ pub fn hex_le_crc32(body: &[u8]) -> String {
 
 /// CRC32 of `body`, as 6 base62 digits, zero-padded.
 pub fn base62_crc32(body: &[u8]) -> String {
-    let mut n = crc32fast::hash(body);
-    let mut digits = [b'0'; 6];
-    for d in digits.iter_mut().rev() {
-        *d = B62[(n % 62) as usize];
-        n /= 62;
-    }
-    digits.iter().map(|&b| char::from(b)).collect()
+    zero_padded(in_base(u64::from(crc32fast::hash(body)), B62), 6)
 }
 
 fn github_crc32(secret: &[u8]) -> bool {

@@ -82,26 +82,62 @@ esac
 
 # warm the page cache so every tool reads from memory
 find "$target" -type f -print0 2>/dev/null | xargs -0 cat > /dev/null 2>&1 || true
-# for time, /usr/bin/time -f %e has 10 ms resolution; staged runs are near that: use perf stat
-# (or hyperfine) for those when available
 
-declare -A times rss
+# One timed run: "SECONDS MAX_RSS_KB EXIT_CODE". Wall time from a monotonic clock with
+# sub-microsecond resolution (python's perf_counter_ns; staged runs take ~8 ms, close to the
+# 10 ms steps of /usr/bin/time's %e), max RSS from /usr/bin/time's %M (a small parent, so the
+# figure is the tool's own; python's getrusage would count python's pages in its forked child).
+timed() {
+    python3 - "$1" "$out/rss" <<'PY'
+import subprocess, sys, time
+cmd, rss_file = sys.argv[1], sys.argv[2]
+t0 = time.perf_counter_ns()
+rc = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file, "bash", "-c", cmd],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+ns = time.perf_counter_ns() - t0
+with open(rss_file) as f:
+    kb = f.read().split()[-1]  # after "Command exited with non-zero status N" when rc != 0
+print("%.6f %s %d" % (ns / 1e9, kb if kb.isdigit() else 0, rc))
+PY
+}
+[ -x /usr/bin/time ] || { echo "compare.sh needs /usr/bin/time (GNU time, for max RSS)" >&2; exit 2; }
+command -v python3 > /dev/null || { echo "compare.sh needs python3 (for a sub-millisecond clock)" >&2; exit 2; }
+
+# Exit codes that mean "ran to the end": 0 (clean) and 1 (findings); kingfisher reports findings
+# with 200 (205: validated). Anything else (a crash, a rejected flag) is a failed measurement:
+# that tool's row says FAILED and gets no ratio, never a fast time.
+ok_codes() { case "$1" in kingfisher) echo "0 1 200 205" ;; *) echo "0 1" ;; esac; }
+
+declare -A times rss failed
 for ((r = 1; r <= rounds; r++)); do
     for i in "${!names[@]}"; do
-        /usr/bin/time -f "%e %M" -o "$out/t" bash -c "${cmds[$i]}" > /dev/null 2>&1 || true
-        read -r secs kb < "$out/t" || { secs=NaN; kb=0; }
-        # /usr/bin/time prints a "Command exited with non-zero status" line first on exit 1
-        if ! [[ $secs =~ ^[0-9.]+$ ]]; then read -r secs kb < <(tail -n 1 "$out/t"); fi
-        times[${names[$i]}]+="$secs "
-        rss[${names[$i]}]=$(( ${rss[${names[$i]}]:-0} > kb ? ${rss[${names[$i]}]:-0} : kb ))
+        n=${names[$i]}
+        read -r secs kb rc < <(timed "${cmds[$i]}")
+        if [[ " $(ok_codes "$n") " != *" $rc "* ]]; then
+            failed[$n]="exit $rc"
+            continue
+        fi
+        times[$n]+="$secs "
+        rss[$n]=$(( ${rss[$n]:-0} > kb ? ${rss[$n]:-0} : kb ))
     done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-base=$(echo "${times[keyhound]}" | median)
 echo "data: $target ($(du -sh "$target" 2>/dev/null | cut -f1)), $rounds rounds, $(nproc) cores"
-printf '%-12s %10s %10s %12s\n' tool "median s" "max RSS" "x keyhound"
-for n in "${names[@]}"; do
+if [ -n "${failed[keyhound]:-}" ]; then
+    echo "keyhound FAILED (${failed[keyhound]}): no measurement; run its command by hand:" >&2
+    echo "  ${cmds[0]}" >&2
+    exit 1
+fi
+base=$(echo "${times[keyhound]}" | median)
+printf '%-12s %10s %10s %12s\n' tool "median ms" "max RSS" "x keyhound"
+for i in "${!names[@]}"; do
+    n=${names[$i]}
+    if [ -n "${failed[$n]:-}" ]; then
+        # one failed round spoils the tool's row: a crash is not a time
+        printf '%-12s %10s %11s %12s   (%s: %s)\n' "$n" FAILED - - "${failed[$n]}" "${cmds[$i]}"
+        continue
+    fi
     m=$(echo "${times[$n]}" | median)
-    printf '%-12s %10s %8s MB %12s\n' "$n" "$m" "$(( ${rss[$n]} / 1024 ))" "$(awk -v a="$m" -v b="$base" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+    printf '%-12s %10.2f %8s MB %12s\n' "$n" "$(awk -v a="$m" 'BEGIN {print a * 1000}')" "$(( ${rss[$n]} / 1024 ))" "$(awk -v a="$m" -v b="$base" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
 done

@@ -9,12 +9,16 @@ and prints recall and precision per family and overall, then the misses and fals
 keyhound (secrets redacted to their first 4 characters) so that they can be acted on.
 
 Matching (see README.md):
-  * a positive label is found when some finding's secret (for gitleaks-style reports, also the
-    whole Match) equals, contains or is contained in the label's secret (after removing whitespace, literal "\\n" escapes and surrounding quotes; a
-    contained string must be >= 8 characters) and one of the finding's places is the label's
-    path. A positive found by several rules counts once.
-  * every finding place (path, line) that matches no positive label is a false positive; places
-    are de-duplicated by (path, line) across rules. Places in labels.json itself are ignored.
+  * a finding place (path, line) can credit a positive label only in the same file and on the
+    label's lines (the line its secret starts on, to the last line of a multi-line secret), and
+    only when the finding's secret (for gitleaks-style reports, also the whole Match) equals,
+    contains or is contained in the label's secret (after removing whitespace, literal "\\n"
+    escapes and surrounding quotes; a contained string must be >= 8 characters).
+  * one finding place credits at most one label: of the labels it could credit, the one whose
+    secret it matches best (equal, then the longest common part), ties to the first in the file.
+    A positive credited by several places or rules counts once.
+  * every finding place that credits no positive label is a false positive; places are
+    de-duplicated by (path, line) across rules. Places in labels.json itself are ignored.
   * recall = found / positives; precision = found / (found + false positives). A false positive
     is attributed to the family its rule id starts with, else to the family its rule mostly (>= 75%)
     detects elsewhere in the corpus, else to "other".
@@ -76,8 +80,21 @@ def label_forms(label):
 
 
 def secret_match(found, label):
+    """How well a finding's secret matches a label's: 0 for not at all, else a rank (an equal
+    form beats a contained one, a longer contained part beats a shorter)."""
     a = norm(found)
-    return any(_contains(a, b) for b in label_forms(label))
+    best = 0
+    for b in label_forms(label):
+        if a and a == b:
+            return 1 << 30
+        if _contains(a, b):
+            best = max(best, min(len(a), len(b)))
+    return best
+
+
+def label_lines(label):
+    """The lines a label's secret spans: a PEM block or a multi-line value is one label."""
+    return range(label["line"], label["line"] + (label["secret"] or "").count("\n") + 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,9 +160,10 @@ def run_gitleaks_like(exe, root):
 
 def score(labels, findings):
     pos = [l for l in labels if l["kind"] == "positive"]
-    by_path = collections.defaultdict(list)
+    by_line = collections.defaultdict(list)   # (path, line) -> label indexes on that line
     for i, l in enumerate(pos):
-        by_path[l["path"]].append(i)
+        for n in label_lines(l):
+            by_line[(l["path"], n)].append(i)
     negs = {(l["path"], l["line"]): l["what"] for l in labels if l["kind"] == "negative"}
     pos_lines = {(l["path"], l["line"]): l for l in pos}
 
@@ -157,13 +175,18 @@ def score(labels, findings):
         for path, line in f["places"]:
             if path == "labels.json":
                 continue
-            hit = [i for i in by_path.get(path, ()) if secret_match(f["secret"], pos[i]["secret"])
-                   or (f.get("alt") and secret_match(f["alt"], pos[i]["secret"]))]
-            if hit:
-                for i in hit:
-                    found[i].add(f["rule"])
-                    found_secret.setdefault(i, f["secret"])
-                    rule_fams[f["rule"]][pos[i]["family"]] += 1
+            # this place credits one label: the best match among the labels on its line
+            ranked = []
+            for i in by_line.get((path, line), ()):
+                rank = max(secret_match(f["secret"], pos[i]["secret"]),
+                           secret_match(f.get("alt") or "", pos[i]["secret"]))
+                if rank:
+                    ranked.append((-rank, i))
+            if ranked:
+                i = min(ranked)[1]
+                found[i].add(f["rule"])
+                found_secret.setdefault(i, f["secret"])
+                rule_fams[f["rule"]][pos[i]["family"]] += 1
             else:
                 e = fps.setdefault((path, line), {"rules": set(), "secrets": set()})
                 e["rules"].add(f["rule"])

@@ -455,8 +455,6 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
     let collect = plan.collect_skips;
     let mut outcome = Outcome::default();
     let mut history_repo = None;
-    let mut threads = 1;
-    let mut progress = None;
     let mut include_unreachable = false;
     let workers: Vec<Worker<'_>> = match &plan.source {
         SourcePlan::Dir(opts) => source::fs::walk(
@@ -500,15 +498,13 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
                 );
             }
             include_unreachable = *inc;
-            threads = opts.threads;
-            progress = opts.progress.clone();
-            let (workers, _) = git::history::scan(
+            let (workers, _, seen) = git::history::scan(
                 &repo,
                 opts,
                 || Worker::new(engine, &plan.filters, collect),
                 |w, ev| w.handle(ev),
             )?;
-            history_repo = Some(repo);
+            history_repo = Some((repo, opts.clone(), seen));
             workers
         }
     };
@@ -521,14 +517,14 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         outcome.summary.bytes += o.summary.bytes;
         outcome.summary.skipped += o.summary.skipped;
     }
-    if let Some(repo) = &history_repo {
-        place_history_findings(
-            repo,
-            &mut outcome.findings,
-            include_unreachable,
-            threads,
-            progress.as_deref(),
-        )?;
+    if let Some((repo, opts, seen)) = &history_repo {
+        let mut w = Worker::new(engine, &plan.filters, collect);
+        audit_structure(repo, opts, seen, &mut outcome, include_unreachable, &mut w)?;
+        let o = w.out;
+        outcome.findings.extend(o.findings);
+        outcome.errors.extend(o.errors);
+        outcome.skipped.extend(o.skipped);
+        outcome.summary.skipped += o.summary.skipped;
     }
     let mut suppressed = crate::filter::Suppressed::default();
     plan.filters
@@ -551,17 +547,32 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
     Ok(outcome)
 }
 
-/// History findings come from blobs without a path: give each the commit and path that first
-/// introduced its blob. Blobs no ref reaches are dropped unless `include_unreachable`.
-fn place_history_findings(
+/// The audit's second pass (`history::structure`): history findings come from blobs without a
+/// path, so each gets the commit and path that first introduced its blob (blobs no ref reaches
+/// are dropped unless `include_unreachable`); the blobs stored under a path rule's file name are
+/// read again for the path rules (`w` collects those findings); and every object the refs reach
+/// that the scan did not read is an error, so the audit cannot pass what it did not read.
+fn audit_structure(
     repo: &Repo,
-    findings: &mut Vec<Finding>,
+    opts: &git::HistoryOptions,
+    seen: &git::history::Seen,
+    outcome: &mut Outcome,
     include_unreachable: bool,
-    threads: usize,
-    progress: Option<&git::history::Progress>,
+    w: &mut Worker<'_>,
 ) -> Result<(), Error> {
+    let engine = w.scanner.engine();
+    let findings = &mut outcome.findings;
     let wanted: HashSet<BlobId> = findings.iter().filter_map(|f| f.blob).collect();
-    let places = git::history::provenance(repo, &wanted, threads, progress)?;
+    let names = |name: &[u8]| engine.may_be_path_rule_file(name);
+    let structure = git::history::structure(
+        repo,
+        seen,
+        &wanted,
+        engine.has_path_rules().then_some(&names as _),
+        opts.threads,
+        opts.progress.as_deref(),
+    )?;
+    let places = structure.places;
     findings.retain_mut(|f| {
         let Some(id) = f.blob else { return true };
         match places.get(&id) {
@@ -579,5 +590,36 @@ fn place_history_findings(
             None => false,
         }
     });
+    git::history::scan_named(repo, &structure.named, opts.max_file_size, |ev, place| {
+        let before = w.out.findings.len();
+        match ev {
+            Event::Blob(b) => {
+                let binary = is_binary(b.bytes);
+                w.files(&b, binary);
+            }
+            other => w.handle(other),
+        }
+        for f in &mut w.out.findings[before..] {
+            f.present_at_head = Some(place.at_head);
+            f.blob = None;
+        }
+    });
+    const SHOWN: usize = 20;
+    let total = structure.missing.len();
+    for m in structure.missing.into_iter().take(SHOWN) {
+        outcome.errors.push(ItemError {
+            path: m.what,
+            message: m.message,
+        });
+    }
+    if total > SHOWN {
+        outcome.errors.push(ItemError {
+            path: String::new(),
+            message: format!(
+                "and {} more objects the refs reach are missing or unreadable (run `git fsck` in the repository)",
+                total - SHOWN
+            ),
+        });
+    }
     Ok(())
 }

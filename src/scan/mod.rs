@@ -69,7 +69,32 @@ pub struct Engine {
     pattern_rules: Vec<Vec<usize>>,
     /// Rules with `paths`: run on whole files whose path matches, not through keywords.
     path_rules: Vec<usize>,
+    /// The last component of every path rule's globs: a file name no glob here matches is no
+    /// path rule's (the audit tests names before it knows whole paths).
+    path_names: Option<globset::GlobSet>,
     markers: Vec<memmem::Finder<'static>>,
+}
+
+/// A glob set of the last component of each path rule's globs (`config/*.env` → `*.env`, a
+/// last component of `**` takes every name). None when no pattern builds.
+fn path_names(rules: &[Rule], path_rules: &[usize]) -> Option<globset::GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    let mut any = false;
+    for &ri in path_rules {
+        for g in &rules[ri].spec.paths {
+            let last = g.rsplit('/').next().unwrap_or(g);
+            let last = if last.is_empty() { "*" } else { last };
+            if let Ok(glob) = globset::GlobBuilder::new(last)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+            {
+                b.add(glob);
+                any = true;
+            }
+        }
+    }
+    any.then(|| b.build().ok()).flatten()
 }
 
 impl std::fmt::Debug for Engine {
@@ -111,11 +136,13 @@ impl Engine {
             }
         }
         let automaton = Prefilter::new(&keywords);
+        let path_names = path_names(&rules, &path_rules);
         Ok(Engine {
             rules,
             keywords: automaton,
             pattern_rules,
             path_rules,
+            path_names,
             markers: INLINE_MARKERS
                 .iter()
                 .map(|m| memmem::Finder::new(m.as_bytes()).into_owned())
@@ -125,6 +152,19 @@ impl Engine {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Whether some rule runs on files by path.
+    pub fn has_path_rules(&self) -> bool {
+        !self.path_rules.is_empty()
+    }
+
+    /// Whether a file of this name could be a path rule's, wherever it is (the whole path is
+    /// tested when the file is scanned).
+    pub fn may_be_path_rule_file(&self, name: &[u8]) -> bool {
+        self.path_names
+            .as_ref()
+            .is_some_and(|g| g.is_match(String::from_utf8_lossy(name).as_ref()))
     }
 
     /// Number of keyword hits in `data` (the prefilter alone; for benchmarks).

@@ -7,6 +7,7 @@ mod corpus;
 mod dir;
 mod git;
 mod hostile;
+mod integrity;
 mod precommit;
 mod reports;
 mod rules;

@@ -1,0 +1,172 @@
+//! An audit never passes what it could not read: every object the refs reach that is not in the
+//! object database (a deleted pack index, a deleted loose blob, tree or commit) is an error that
+//! names it, exit 2; a shallow clone's missing history is a note, not an error. Path rules run
+//! on history too.
+
+use super::git::{commit_file, findings, git, repo};
+use super::*;
+use std::path::{Path, PathBuf};
+
+/// A repository of two commits: `sub/a.txt` holds a token (first commit), `b.txt` is clean
+/// (second). Returns the token too.
+fn two_commits() -> (tempfile::TempDir, PathBuf, String) {
+    let (t, dir) = repo();
+    let tok = github_token();
+    commit_file(&dir, "sub/a.txt", &format!("token = {tok}\n"), "one");
+    commit_file(&dir, "b.txt", "hello\n", "two");
+    (t, dir, tok)
+}
+
+/// Moves every object out of the packs into loose objects (so one can be deleted).
+fn unpack(dir: &Path) {
+    git(dir, &["repack", "-adq"]);
+    let pack_dir = dir.join(".git/objects/pack");
+    let away = dir.join("packs-away");
+    std::fs::create_dir_all(&away).expect("mkdir");
+    for e in std::fs::read_dir(&pack_dir).expect("pack dir") {
+        let p = e.expect("entry").path();
+        let to = away.join(p.file_name().expect("name"));
+        std::fs::rename(&p, &to).expect("move pack");
+    }
+    for e in std::fs::read_dir(&away).expect("away") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "pack") {
+            let pack = std::fs::File::open(&p).expect("pack");
+            let out = super::git::pinned("git", dir)
+                .args(["unpack-objects", "-q"])
+                .stdin(pack)
+                .output()
+                .expect("unpack");
+            assert!(out.status.success(), "{}", stderr_of(&out));
+        }
+    }
+    std::fs::remove_dir_all(&away).expect("rm");
+}
+
+fn delete_loose(dir: &Path, rev: &str) -> String {
+    let id = git(dir, &["rev-parse", rev]);
+    let path = dir.join(".git/objects").join(&id[..2]).join(&id[2..]);
+    std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    id
+}
+
+#[test]
+fn an_audit_of_a_repository_whose_pack_index_is_gone_fails_with_and_without_unreachable() {
+    let (_t, dir, _) = two_commits();
+    git(&dir, &["repack", "-adq"]);
+    for e in std::fs::read_dir(dir.join(".git/objects/pack")).expect("pack dir") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "idx" || x == "rev") {
+            std::fs::remove_file(p).expect("rm idx");
+        }
+    }
+    for args in [&["git"][..], &["git", "--include-unreachable"][..]] {
+        let (code, out, err) = run(args, &dir);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("refs/heads/main"), "names the ref: {err}");
+        assert!(err.contains("missing"), "{err}");
+    }
+}
+
+#[test]
+fn an_audit_missing_a_blob_that_held_a_secret_fails_and_names_the_blob_and_its_path() {
+    let (_t, dir, tok) = two_commits();
+    commit_file(
+        &dir,
+        "c.txt",
+        &format!("other = {}\n", github_token()),
+        "three",
+    );
+    unpack(&dir);
+    let id = delete_loose(&dir, "HEAD~2:sub/a.txt");
+    let (code, f, err) = findings(&["git"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(f.len(), 1, "the other secret is still reported: {f:?}");
+    assert_eq!(f[0]["path"], "c.txt");
+    assert!(err.contains(&format!("blob {id}")), "{err}");
+    assert!(err.contains("sub/a.txt"), "{err}");
+    assert!(!err.contains(&tok[4..]), "no secret in errors: {err}");
+}
+
+#[test]
+fn an_audit_missing_a_tree_or_a_commit_fails_and_names_it() {
+    for (rev, kind, place) in [
+        ("HEAD~1:sub", "tree", "sub in commit"),
+        ("HEAD~1^{tree}", "tree", "root tree of commit"),
+        ("HEAD~1", "commit", "a parent of"),
+    ] {
+        let (_t, dir, _) = two_commits();
+        unpack(&dir);
+        let id = delete_loose(&dir, rev);
+        let (code, out, err) = run(&["git"], &dir);
+        assert_eq!(code, 2, "{rev}: {out}{err}");
+        assert!(err.contains(&format!("{kind} {id}")), "{rev}: {err}");
+        assert!(err.contains(place), "{rev}: {err}");
+    }
+}
+
+#[test]
+fn a_shallow_clone_is_a_note_not_an_error() {
+    let (_t, dir, _) = two_commits();
+    let clone = dir.parent().expect("parent").join("shallow");
+    let url = format!("file://{}", dir.display());
+    git(
+        dir.parent().expect("parent"),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
+    let (code, out, err) = run(&["git"], &clone);
+    assert_eq!(code, 1, "the token is still at HEAD: {out}{err}");
+    assert!(err.contains("shallow clone"), "{err}");
+    assert!(!err.contains("missing"), "{err}");
+}
+
+#[test]
+fn a_dangling_symbolic_ref_is_not_a_missing_object() {
+    let (_t, dir, _) = two_commits();
+    git(
+        &dir,
+        &[
+            "symbolic-ref",
+            "refs/remotes/origin/HEAD",
+            "refs/remotes/origin/gone",
+        ],
+    );
+    let (code, _, err) = run(&["git"], &dir);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn path_rules_run_on_history_in_the_audit_and_the_baseline() {
+    let (_t, dir) = repo();
+    // a committed .env whose only credential no content rule reports on its own
+    commit_file(
+        &dir,
+        "deploy/.env",
+        "SESSION_SECRET=q8Lw2Vr7Nc4Zt6Yp\n",
+        "env",
+    );
+    git(&dir, &["rm", "-q", "deploy/.env"]);
+    git(&dir, &["commit", "-q", "-m", "remove env"]);
+    let (code, f, err) = findings(&["git"], &dir);
+    assert_eq!(code, 1, "{err}");
+    let places: Vec<(&str, &str)> = f
+        .iter()
+        .filter_map(|x| Some((x["rule_id"].as_str()?, x["path"].as_str()?)))
+        .collect();
+    assert!(
+        places.contains(&("dotenv-file", "deploy/.env")),
+        "{places:?}"
+    );
+    let dotenv = f
+        .iter()
+        .find(|x| x["rule_id"] == "dotenv-file")
+        .expect("dotenv finding");
+    assert_eq!(dotenv["present_at_head"], false);
+    assert_eq!(dotenv["line"], 1);
+    let (code, _, err) = run(&["baseline", "known.json"], &dir);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(dir.join("known.json")).expect("baseline written");
+    assert!(text.contains("dotenv-file"), "{text}");
+    let (code, _, err) = run(&["git", "--baseline", "known.json"], &dir);
+    assert_eq!(code, 0, "every finding is in the baseline: {err}");
+}

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// A line and column, both 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Position {
     pub line: u32,
     pub column: u32,

@@ -113,7 +113,10 @@ impl Filters {
 
 /// Groups findings of the same rule and secret; the earliest place becomes the finding's
 /// location (oldest commit first for git sources, then path, line, column), the rest go to
-/// `also_at`. Output is sorted for reporting.
+/// `also_at`. A place that differs from one already kept only by its commit (the same line of
+/// the same file in several commits of a range) is kept once, at its oldest commit. Linear in
+/// the number of places (hash sets, not list searches): one secret repeated on 160k lines is as
+/// cheap as 160k different ones. Output is sorted for reporting.
 pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
     let when = |f: &Finding| {
         f.location
@@ -124,7 +127,9 @@ pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| (when(a), a.sort_key()).cmp(&(when(b), b.sort_key())));
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
-    for f in findings {
+    // per output finding: the places it holds, without their commits
+    let mut places: Vec<HashSet<Spot>> = Vec::with_capacity(findings.len());
+    for mut f in findings {
         let key = (f.rule.id.clone(), f.secret.expose().to_string());
         match index.get(&key) {
             Some(&i) => {
@@ -133,23 +138,52 @@ pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
                     (None, None) => None,
                     (a, b) => Some(a.unwrap_or(false) || b.unwrap_or(false)),
                 };
-                if first.location != f.location && !first.also_at.contains(&f.location) {
-                    first.also_at.push(f.location);
+                let seen = &mut places[i];
+                for l in std::iter::once(f.location).chain(f.also_at.drain(..)) {
+                    if seen.insert(Spot::of(&l)) {
+                        first.also_at.push(l);
+                    }
                 }
-                first.also_at.extend(f.also_at);
             }
             None => {
                 index.insert(key, out.len());
+                let mut seen = HashSet::new();
+                seen.insert(Spot::of(&f.location));
+                let also = std::mem::take(&mut f.also_at);
+                for l in also {
+                    if seen.insert(Spot::of(&l)) {
+                        f.also_at.push(l);
+                    }
+                }
+                places.push(seen);
                 out.push(f);
             }
         }
     }
+    drop(places);
     for f in &mut out {
         f.also_at.sort();
-        f.also_at.dedup();
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
+}
+
+/// A place without its commit: what "the same place" means when grouping.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Spot {
+    path: String,
+    start: crate::location::Position,
+    end: crate::location::Position,
+}
+
+impl Spot {
+    fn of(l: &crate::location::Location) -> Spot {
+        Spot {
+            path: l.path.clone(),
+            start: l.start,
+            end: l.end,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -209,6 +243,56 @@ mod tests {
         assert_eq!(out[0].also_at.len(), 1);
         assert_eq!(out[0].also_at[0].path, "b.txt");
         assert_eq!(out[1].location.start.line, 9);
+    }
+
+    #[test]
+    fn places_that_differ_only_by_commit_are_kept_once_at_the_oldest_commit() {
+        let r = rule("r");
+        let at = |commit: &str, time: i64, path: &str, line: u32| {
+            let mut f = finding(&r, "s", path, line);
+            f.location.commit = Some(crate::location::CommitInfo {
+                commit: commit.into(),
+                author: String::new(),
+                email: String::new(),
+                date: String::new(),
+                time,
+            });
+            f
+        };
+        let out = group(vec![
+            at("c3", 300, "a.txt", 1),
+            at("c1", 100, "a.txt", 1),
+            at("c2", 200, "a.txt", 1),
+            at("c2", 200, "b.txt", 4),
+            at("c3", 300, "b.txt", 4),
+        ]);
+        assert_eq!(out.len(), 1);
+        let first = out[0].location.commit.as_ref().map(|c| c.commit.as_str());
+        assert_eq!(first, Some("c1"));
+        let also: Vec<_> = out[0]
+            .also_at
+            .iter()
+            .map(|l| {
+                (
+                    l.path.as_str(),
+                    l.commit.as_ref().map(|c| c.commit.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(also, vec![("b.txt", Some("c2"))]);
+    }
+
+    #[test]
+    fn one_secret_in_many_places_keeps_every_distinct_place() {
+        let r = rule("r");
+        let many: Vec<Finding> = (1..=20_000)
+            .map(|l| finding(&r, "s", "big.txt", l))
+            .collect();
+        let out = group(many);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].location.start.line, 1);
+        assert_eq!(out[0].also_at.len(), 19_999);
+        assert_eq!(out[0].also_at.last().map(|l| l.start.line), Some(20_000));
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! 2.1.0, behind one `Reporter` trait. Secrets are redacted in every format unless the caller
 //! asks for them with `show_secrets`. Reports go to the writer they are given (stdout or
 //! `--output`); messages are the caller's business (stderr). This module reads no files and knows
-//! nothing of sources or matching.
+//! nothing of sources or matching. Text from scanned content goes to a terminal only through
+//! `escape`.
 
+mod escape;
 mod human;
 mod json;
 mod sarif;
 
+pub use escape::{Escaped, escape};
 pub use human::Human;
 pub use json::{Json, JsonLines};
 pub use sarif::{Sarif, uri_for};

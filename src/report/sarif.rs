@@ -1,7 +1,8 @@
 //! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers: one `reportingDescriptor` per
 //! rule that has results (with help text and a security severity), one result per finding with a
 //! relative, percent-encoded URI, `partialFingerprints` from the fingerprint (stable across line
-//! moves), and the finding's other places as `relatedLocations`. No secret value appears unless
+//! moves), and the finding's other places as `relatedLocations` (the first `MAX_RELATED`; the
+//! result's `relatedLocationsOmitted` property counts the rest). No secret value appears unless
 //! `show_secrets`.
 
 use super::{Report, Reporter};
@@ -19,6 +20,9 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/keyhound/keyhound";
 /// Key of our fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "keyhound/v1";
+/// Most `relatedLocations` one result carries: GitHub code scanning shows 100 and rejects a
+/// result with more than 1,000.
+pub const MAX_RELATED: usize = 100;
 
 /// Characters kept as they are in a URI path: unreserved characters and `/`.
 const PATH_KEEP: &AsciiSet = &NON_ALPHANUMERIC
@@ -164,10 +168,16 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> sarif::Result 
             c.commit, c.author, c.date
         ));
     }
+    let omitted = f.also_at.len().saturating_sub(MAX_RELATED);
     if !f.also_at.is_empty() {
         msg.push_str(&format!(
             " The same secret occurs in {} other place(s).",
             f.also_at.len()
+        ));
+    }
+    if omitted > 0 {
+        msg.push_str(&format!(
+            " The first {MAX_RELATED} are listed as related locations; {omitted} more are not."
         ));
     }
     if !f.rule.remediation.is_empty() {
@@ -192,9 +202,22 @@ fn result(report: &Report<'_>, f: &Finding, rule_index: usize) -> sarif::Result 
         r.related_locations = Some(
             f.also_at
                 .iter()
+                .take(MAX_RELATED)
                 .enumerate()
                 .map(|(i, p)| location(p, Some(i as i64 + 1), Some("the same secret".to_string())))
                 .collect(),
+        );
+    }
+    if omitted > 0 {
+        let mut props = BTreeMap::new();
+        props.insert(
+            "relatedLocationsOmitted".to_string(),
+            serde_json::Value::from(omitted),
+        );
+        r.properties = Some(
+            sarif::PropertyBag::builder()
+                .additional_properties(props)
+                .build(),
         );
     }
     r
@@ -263,6 +286,49 @@ mod tests {
             uri_for("/abs/x y"),
             ("file:///abs/x%20y".to_string(), false)
         );
+    }
+
+    #[test]
+    fn related_locations_stop_at_the_cap_and_the_rest_are_counted() {
+        let mut findings = testdata::findings();
+        let place = findings[0].also_at[0].clone();
+        let related = |findings: &[Finding]| -> serde_json::Value {
+            let summary = testdata::summary();
+            let report = Report {
+                findings,
+                summary: &summary,
+                errors: &[],
+                show_secrets: false,
+                color: false,
+            };
+            let mut out = Vec::new();
+            Sarif.write(&report, &mut out).expect("writes to a Vec");
+            let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+            v["runs"][0]["results"][0].clone()
+        };
+        findings[0].also_at = (0..MAX_RELATED + 23)
+            .map(|i| Place {
+                path: format!("p{i}.txt"),
+                ..place.clone()
+            })
+            .collect();
+        let r = related(&findings);
+        let list = r["relatedLocations"].as_array().expect("related");
+        assert_eq!(list.len(), MAX_RELATED);
+        assert_eq!(list[MAX_RELATED - 1]["id"], MAX_RELATED);
+        assert_eq!(r["properties"]["relatedLocationsOmitted"], 23);
+        let msg = r["message"]["text"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains("123 other place(s)") && msg.contains("23 more"),
+            "{msg}"
+        );
+        findings[0].also_at.truncate(MAX_RELATED);
+        let r = related(&findings);
+        assert_eq!(
+            r["relatedLocations"].as_array().map(Vec::len),
+            Some(MAX_RELATED)
+        );
+        assert!(r.get("properties").is_none(), "{r}");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::args::{BaselineArgs, Cli, ColorChoice, Command, FormatArg, GitArgs, S
 use super::setup::{Scope, Setup, setup};
 use crate::exit::ExitStatus;
 use crate::pipeline::{self, Outcome, Plan, SourcePlan};
-use crate::report::{Format, Report, human_bytes};
+use crate::report::{Format, Report, escape, human_bytes};
 use crate::rules;
 use crate::scan::Engine;
 use crate::source::fs::DirOptions;
@@ -13,7 +13,9 @@ use anyhow::{Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-/// Where messages (not the report) go: standard error, with the user's verbosity.
+/// Where messages (not the report) go: standard error, with the user's verbosity. Messages quote
+/// paths, names, labels and errors that come from scanned content, so each is printed through
+/// `report::escape`: no control character of theirs reaches the terminal.
 pub(super) struct Messages {
     pub quiet: bool,
     pub verbose: bool,
@@ -22,17 +24,17 @@ pub(super) struct Messages {
 impl Messages {
     pub fn say(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("keyhound: {msg}");
+            eprintln!("keyhound: {}", escape(&msg.to_string()));
         }
     }
     pub fn detail(&self, msg: impl std::fmt::Display) {
         if self.verbose {
-            eprintln!("keyhound: {msg}");
+            eprintln!("keyhound: {}", escape(&msg.to_string()));
         }
     }
     /// Errors are shown even with `-q`.
     pub fn error(&self, msg: impl std::fmt::Display) {
-        eprintln!("keyhound: {msg}");
+        eprintln!("keyhound: {}", escape(&msg.to_string()));
     }
 }
 
@@ -44,6 +46,11 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
     };
     match cli.command {
         Command::Dir(a) => {
+            if a.paths.iter().any(|p| p.as_os_str() == "-") {
+                anyhow::bail!(
+                    "`-` (standard input) cannot be scanned with `keyhound dir`: use `keyhound stdin`, e.g. `cat app.log | keyhound stdin --label app.log` (a file named `-` is `./-`)"
+                );
+            }
             let roots = if a.paths.is_empty() {
                 vec![PathBuf::from(".")]
             } else {

@@ -48,8 +48,37 @@ fn resolve(repo: &Repo, rev: &str) -> Result<Endpoint, Error> {
         }
         Err(e) => Err(Error::BadRevision {
             rev: rev.to_string(),
-            message: one_line(&e),
+            message: revision_problem(repo, &e),
         }),
+    }
+}
+
+/// Why a revision does not resolve, in the user's terms. gix wraps the reason in frames that name
+/// its parser's internals (`delegate.traverse(NthAncestor(5)) failed, input="~5"`); only the
+/// innermost one, the reason, is shown.
+fn revision_problem(repo: &Repo, e: &gix::Error) -> String {
+    let reason = e
+        .iter_errors()
+        .last()
+        .map_or_else(|| e.to_string(), |c| c.to_string());
+    let mut chars = reason.chars();
+    let reason = match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => one_line(e),
+    };
+    if reason.contains("ancestors along the first parent") {
+        let why = if repo.is_shallow() {
+            "this is a shallow clone: fetch more history (`git fetch --deepen=N`) and run again"
+        } else {
+            "the history is shorter than that"
+        };
+        format!("no such revision: {reason}; {why}")
+    } else if reason.contains("out of range") {
+        format!("no such revision: {reason}")
+    } else if e.is_not_found() {
+        format!("no such revision in this repository: {reason}")
+    } else {
+        reason
     }
 }
 

@@ -12,6 +12,7 @@ mod precommit;
 mod reports;
 mod rules;
 mod stdin;
+mod terminal;
 
 use assert_cmd::Command;
 use std::path::Path;

@@ -147,6 +147,8 @@ pub enum ConfigCommand {
     Check {
         /// The config file [default: .keyhound.yml]
         file: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 
@@ -160,6 +162,30 @@ pub struct ConfigArgs {
     /// Use no config file and no .keyhoundignore: the built-in rules, nothing allowlisted
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Size limits of the files read from the scanned repository (they are its content).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct LimitArgs {
+    /// Refuse a .keyhound.yml or .keyhoundignore larger than this
+    #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size, env = "KEYHOUND_MAX_CONFIG_SIZE")]
+    pub max_config_size: u64,
+
+    /// Refuse a baseline larger than this
+    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_size, env = "KEYHOUND_MAX_BASELINE_SIZE")]
+    pub max_baseline_size: u64,
+}
+
+impl Default for LimitArgs {
+    fn default() -> LimitArgs {
+        LimitArgs {
+            max_config_size: crate::config::limits::DEFAULT_CONFIG,
+            max_baseline_size: crate::config::limits::DEFAULT_BASELINE,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -229,6 +255,8 @@ pub enum RulesCommand {
         /// Check the custom rules of this config file instead
         #[arg(long, value_name = "FILE", conflicts_with = "files")]
         config: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 

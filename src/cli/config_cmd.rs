@@ -1,7 +1,8 @@
 //! `keyhound config import-gitleaks | check`.
 
-use super::args::ConfigCommand;
+use super::args::{ConfigCommand, LimitArgs};
 use super::run::Messages;
+use crate::config::limits::Limits;
 use crate::config::{Config, FILE_NAMES, gitleaks};
 use crate::exit::ExitStatus;
 use anyhow::{Context, Result, bail};
@@ -14,7 +15,7 @@ pub fn run(cmd: ConfigCommand, msgs: &Messages) -> Result<ExitStatus> {
             output,
             force,
         } => import(&file, &output, force, msgs),
-        ConfigCommand::Check { file } => check(file, msgs),
+        ConfigCommand::Check { file, limits } => check(file, limits, msgs),
     }
 }
 
@@ -64,7 +65,7 @@ fn import(
     Ok(ExitStatus::Clean)
 }
 
-fn check(file: Option<PathBuf>, msgs: &Messages) -> Result<ExitStatus> {
+fn check(file: Option<PathBuf>, limits: LimitArgs, msgs: &Messages) -> Result<ExitStatus> {
     let path = match file {
         Some(f) => f,
         None => match FILE_NAMES.iter().map(PathBuf::from).find(|p| p.is_file()) {
@@ -72,9 +73,26 @@ fn check(file: Option<PathBuf>, msgs: &Messages) -> Result<ExitStatus> {
             None => bail!("no {} here; name the config file to check", FILE_NAMES[0]),
         },
     };
-    let config = Config::load(&path)?;
+    let limits = Limits {
+        config: limits.max_config_size,
+        baseline: limits.max_baseline_size,
+    };
+    let config = Config::load(&path, limits.config)?;
+    // the baseline it names must load too: a missing one makes every scan exit 2
+    let baseline = match &config.baseline {
+        Some(_) => {
+            super::setup::fingerprint_key(path.parent())?;
+            let b = super::setup::config_baseline(&config, path.parent(), &limits)?;
+            format!(
+                ", a baseline of {} entr{}",
+                b.len(),
+                if b.len() == 1 { "y" } else { "ies" }
+            )
+        }
+        None => String::new(),
+    };
     msgs.say(format_args!(
-        "{}: ok: {} rules ({} custom), {} allowlist entr{}{}",
+        "{}: ok: {} rules ({} custom), {} allowlist entr{}{baseline}",
         path.display(),
         config.rules.len(),
         config.custom.len(),
@@ -84,11 +102,6 @@ fn check(file: Option<PathBuf>, msgs: &Messages) -> Result<ExitStatus> {
         } else {
             "ies"
         },
-        config
-            .baseline
-            .as_ref()
-            .map(|b| format!(", baseline {b}"))
-            .unwrap_or_default()
     ));
     Ok(ExitStatus::Clean)
 }

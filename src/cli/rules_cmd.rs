@@ -2,6 +2,7 @@
 
 use super::args::{ListFormat, RulesCommand};
 use super::run::{Messages, builtin_engine};
+use crate::config::message::scrub;
 use crate::exit::ExitStatus;
 use crate::rules::{self, Rule};
 use crate::scan::{CheckKind, Engine, INLINE_MARKERS, check_rules};
@@ -12,8 +13,12 @@ pub fn run(cmd: RulesCommand, msgs: &Messages) -> Result<ExitStatus> {
     match cmd {
         RulesCommand::List { format } => list(format),
         RulesCommand::Explain { id } => explain(&id),
-        RulesCommand::Check { files, config } => match config {
-            Some(c) => check_config(&c, msgs),
+        RulesCommand::Check {
+            files,
+            config,
+            limits,
+        } => match config {
+            Some(c) => check_config(&c, limits.max_config_size, msgs),
             None => check(&files, msgs),
         },
     }
@@ -159,8 +164,8 @@ fn explain(id: &str) -> Result<ExitStatus> {
 }
 
 /// Checks the custom rules of a config file.
-fn check_config(path: &std::path::Path, msgs: &Messages) -> Result<ExitStatus> {
-    let config = crate::config::Config::load(path)?;
+fn check_config(path: &std::path::Path, max_size: u64, msgs: &Messages) -> Result<ExitStatus> {
+    let config = crate::config::Config::load(path, max_size)?;
     if config.custom.is_empty() {
         msgs.say(format_args!("{}: no custom rules to check", path.display()));
         return Ok(ExitStatus::Clean);
@@ -186,8 +191,19 @@ fn check(files: &[std::path::PathBuf], msgs: &Messages) -> Result<ExitStatus> {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let name = path.display().to_string();
-            for spec in rules::parse_rule_file(&name, &text)? {
-                all.push(Rule::new(spec, &name)?);
+            // parser and compiler messages quote the file (a snippet of neighbouring lines, the
+            // regex): shown scrubbed, so a secret written in the rule file is not echoed
+            let specs = rules::parse_rule_file(&name, &text).map_err(|e| match e {
+                rules::LoadError::Yaml { message, .. } => {
+                    anyhow::anyhow!("{name}:{}", scrub_yaml(&message))
+                }
+                other => anyhow::anyhow!("{}", scrub(&other.to_string())),
+            })?;
+            for spec in specs {
+                all.push(
+                    Rule::new(spec, &name)
+                        .map_err(|e| anyhow::anyhow!("{}", scrub(&e.to_string())))?,
+                );
             }
         }
         rules::check_unique(&all)?;
@@ -207,12 +223,14 @@ fn report_checks(engine: &Engine, msgs: &Messages) -> Result<ExitStatus> {
             CheckKind::FalsePositive => format!("negative example {} is found", f.index + 1),
         };
         println!("{}: {}: {what}", f.origin, f.rule_id);
-        if !f.text.is_empty() {
+        // a regex that does not compile is not shown (it may hold a value); the detail says
+        // what is wrong and at which character
+        if !f.text.is_empty() && f.kind != CheckKind::Compile {
             for (n, line) in f.text.lines().enumerate() {
                 println!("    {} {line}", if n == 0 { "text:" } else { "     " });
             }
         }
-        println!("    {}", f.detail);
+        println!("    {}", scrub(&f.detail));
     }
     let n = engine.rules().len();
     if failures.is_empty() {
@@ -225,4 +243,16 @@ fn report_checks(engine: &Engine, msgs: &Messages) -> Result<ExitStatus> {
         ));
         Ok(ExitStatus::Findings)
     }
+}
+
+/// A YAML error of a rule file: `line:column: what`, without the parser's snippet of the file.
+fn scrub_yaml(message: &str) -> String {
+    let first = message.lines().next().unwrap_or("");
+    let place = first
+        .strip_prefix("error: line ")
+        .and_then(|r| r.split_once(": "))
+        .and_then(|(p, _)| p.split_once(" column "))
+        .map(|(l, c)| format!("{l}:{c}: "))
+        .unwrap_or_else(|| " ".to_string());
+    format!("{place}{}", scrub(&crate::config::strip_place(first)))
 }

@@ -4,13 +4,14 @@
 
 use super::args::ConfigArgs;
 use super::run::Messages;
+use crate::config::limits::{self, Kind, Limits};
 use crate::config::{Config, FILE_NAMES};
 use crate::filter::Filters;
 use crate::filter::baseline::Baseline;
 use crate::filter::ignore;
 use crate::scan::Engine;
 use crate::source::git::Repo;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 
 /// Where the config and ignore file are looked for.
@@ -52,17 +53,122 @@ fn find_config(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn read_ignore(dir: &Path) -> Result<std::collections::HashSet<String>> {
+fn read_ignore(dir: &Path, max_size: u64) -> Result<std::collections::HashSet<String>> {
     let path = if dir == Path::new(".") {
         PathBuf::from(ignore::FILE_NAME)
     } else {
         dir.join(ignore::FILE_NAME)
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(ignore::parse(&path.display().to_string(), &text)?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+    match limits::read(&path, Kind::Ignore, max_size) {
+        Ok(bytes) => Ok(ignore::parse(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        )?),
+        Err(e) if e.is_not_found() => Ok(Default::default()),
         Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// The limits the flags (or their environment variables) set.
+pub(super) fn limits_of(args: &ConfigArgs) -> Limits {
+    Limits {
+        config: args.limits.max_config_size,
+        baseline: args.limits.max_baseline_size,
+    }
+}
+
+/// Environment variables that hold the fingerprint key, or name a file holding it.
+pub(super) const KEY_ENV: &str = "KEYHOUND_FINGERPRINT_KEY";
+pub(super) const KEY_FILE_ENV: &str = "KEYHOUND_FINGERPRINT_KEY_FILE";
+/// A key file is a few dozen bytes; anything larger is not one.
+const MAX_KEY_FILE: u64 = 4096;
+
+/// Sets the fingerprint key from the environment, once per run, before anything is scanned
+/// (`fingerprint::set_key`). The key file must lie outside what is scanned (`root`): a key kept in
+/// the repository protects nothing. Neither the key nor the file's content is ever printed.
+pub(super) fn fingerprint_key(root: Option<&Path>) -> Result<()> {
+    let value = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty());
+    let file = std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty());
+    let key: Vec<u8> = match (value, file) {
+        (None, None) => return Ok(()),
+        (Some(_), Some(_)) => bail!(
+            "both {KEY_ENV} and {KEY_FILE_ENV} are set; set one (the key, or the file holding it)"
+        ),
+        (Some(v), None) => v.into_encoded_bytes(),
+        (None, Some(f)) => {
+            let path = PathBuf::from(f);
+            let real = std::fs::canonicalize(&path).with_context(|| {
+                format!(
+                    "{KEY_FILE_ENV}: cannot open the key file {}",
+                    path.display()
+                )
+            })?;
+            if let Some(root) = root.and_then(|r| std::fs::canonicalize(r).ok())
+                && real.starts_with(&root)
+            {
+                bail!(
+                    "{KEY_FILE_ENV}: the key file {} is inside what is scanned ({}); keep it \
+                     outside the repository (a committed key protects nothing)",
+                    path.display(),
+                    root.display()
+                );
+            }
+            let mut bytes = limits::read(&real, Kind::Config, MAX_KEY_FILE).map_err(|e| {
+                anyhow!(
+                    "{KEY_FILE_ENV}: cannot read the key file {}: {}",
+                    path.display(),
+                    match e {
+                        limits::ReadError::TooLarge { .. } =>
+                            format!("it is larger than {MAX_KEY_FILE} bytes, so not a key file"),
+                        other => other.to_string(),
+                    }
+                )
+            })?;
+            while bytes.last().is_some_and(u8::is_ascii_whitespace) {
+                bytes.pop();
+            }
+            bytes
+        }
+    };
+    match crate::fingerprint::set_key(&key) {
+        Ok(()) | Err(crate::fingerprint::KeyError::AlreadySet) => Ok(()),
+        Err(e) => Err(anyhow!("{KEY_ENV}: {e}")),
+    }
+}
+
+/// A baseline's own checks besides parsing: the fingerprint key it was written under.
+fn checked(b: Baseline, file: &str) -> Result<Baseline> {
+    b.check_key(file, crate::fingerprint::key_id())?;
+    Ok(b)
+}
+
+/// `file:line:column` of the config's `baseline:` key.
+fn label_of(config: &Config) -> String {
+    match &config.baseline {
+        Some(b) => format!("{}:{}:{}", config.origin, b.line, b.column),
+        None => config.origin.clone(),
+    }
+}
+
+/// Loads the baseline a config names (relative to the config's folder `dir`). Errors name the
+/// config's `baseline:` line, not the path written there (it is a value from the repository).
+pub(super) fn config_baseline(
+    config: &Config,
+    dir: Option<&Path>,
+    limits: &Limits,
+) -> Result<Baseline> {
+    let Some(b) = &config.baseline else {
+        bail!("{}: names no baseline", config.origin);
+    };
+    let at = dir.unwrap_or(Path::new("")).join(&b.path);
+    let loaded = match Baseline::load(&at, limits.baseline) {
+        Ok(loaded) => loaded,
+        Err(e) => return Err(config.baseline_error(e.message).into()),
+    };
+    loaded
+        .check_key(&label_of(config), crate::fingerprint::key_id())
+        .map_err(|e| config.baseline_error(e.message))?;
+    Ok(loaded)
 }
 
 /// Loads everything a scan needs besides its source.
@@ -73,6 +179,12 @@ pub(super) fn setup(
     msgs: &Messages,
 ) -> Result<Setup> {
     let mut filters = Filters::default();
+    let limits = limits_of(args);
+    let key_root = match scope {
+        Scope::Folder(p) => Some(p.to_path_buf()),
+        Scope::Repo { path, .. } => work_tree_root(path).or_else(|| Some(path.to_path_buf())),
+    };
+    fingerprint_key(key_root.as_deref())?;
     let config = match scope {
         Scope::Repo {
             path,
@@ -89,6 +201,8 @@ pub(super) fn setup(
             let config = match found {
                 Some((name, bytes)) => {
                     let label = format!("{rev}:{name}");
+                    limits::check(Kind::Config, bytes.len(), limits.config)
+                        .map_err(|e| anyhow!("{label}: {e}"))?;
                     let text =
                         String::from_utf8(bytes).map_err(|_| anyhow!("{label}: not UTF-8 text"))?;
                     Config::parse(&label, &text)?
@@ -105,19 +219,28 @@ pub(super) fn setup(
                 && let Some(bytes) = repo.file_at(rev, ignore::FILE_NAME)?
             {
                 let label = format!("{rev}:{}", ignore::FILE_NAME);
+                limits::check(Kind::Ignore, bytes.len(), limits.config)
+                    .map_err(|e| anyhow!("{label}: {e}"))?;
                 filters.ignored = ignore::parse(&label, &String::from_utf8_lossy(&bytes))?;
             }
             if baseline.is_none()
                 && let Some(b) = &config.baseline
             {
-                let label = format!("{rev}:{b}");
-                match repo.file_at(rev, b.trim_start_matches("./"))? {
+                // the path is not echoed: it is a value from the config (see `baseline_error`)
+                match repo.file_at(rev, b.path.trim_start_matches("./"))? {
                     Some(bytes) => {
-                        filters.baseline =
-                            Some(Baseline::parse(&label, &String::from_utf8_lossy(&bytes))?);
+                        limits::check(Kind::Baseline, bytes.len(), limits.baseline)
+                            .map_err(|e| config.baseline_error(format_args!("in {rev}: {e}")))?;
+                        let b =
+                            Baseline::parse(&label_of(&config), &String::from_utf8_lossy(&bytes))
+                                .map_err(|e| {
+                                config.baseline_error(format_args!("in {rev}: {}", e.message))
+                            })?;
+                        filters.baseline = Some(checked(b, &label_of(&config))?);
                     }
                     None => msgs.say(format_args!(
-                        "{label} does not exist: no baseline (the config names one)"
+                        "{}: the baseline named here does not exist in {rev}: no baseline",
+                        label_of(&config)
                     )),
                 }
             }
@@ -140,33 +263,29 @@ pub(super) fn setup(
             let (config, dir) = if args.no_config {
                 (Config::builtin()?, None)
             } else if let Some(file) = &args.config {
-                let config = Config::load(file)?;
+                let config = Config::load(file, limits.config)?;
                 let dir = file.parent().map(Path::to_path_buf);
                 (config, dir)
             } else {
                 match root.as_deref().and_then(find_config) {
-                    Some(file) => (Config::load(&file)?, root.clone()),
+                    Some(file) => (Config::load(&file, limits.config)?, root.clone()),
                     None => (Config::builtin()?, None),
                 }
             };
             if !args.no_config
                 && let Some(root) = &root
             {
-                filters.ignored = read_ignore(root)?;
+                filters.ignored = read_ignore(root, limits.config)?;
             }
-            if baseline.is_none()
-                && let Some(b) = &config.baseline
-            {
-                let at = dir.unwrap_or_default().join(b);
-                filters.baseline = Some(Baseline::load(&at).with_context(|| {
-                    format!("the config {} names this baseline", config.origin)
-                })?);
+            if baseline.is_none() && config.baseline.is_some() {
+                filters.baseline = Some(config_baseline(&config, dir.as_deref(), &limits)?);
             }
             config
         }
     };
     if let Some(b) = baseline {
-        filters.baseline = Some(Baseline::load(b)?);
+        let file = b.display().to_string();
+        filters.baseline = Some(checked(Baseline::load(b, limits.baseline)?, &file)?);
     }
     if !config.origin.is_empty() {
         msgs.detail(format_args!(

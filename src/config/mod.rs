@@ -5,6 +5,8 @@
 //! a bad custom regex stops the run, it does not silently match nothing.
 
 pub mod gitleaks;
+pub mod limits;
+pub mod message;
 
 use crate::filter::allow::{Allowlist, Allowlists, Condition, RegexTarget};
 use crate::rules::{self, LoadError, Rule, RuleSpec};
@@ -51,7 +53,7 @@ struct ConfigSpec {
     allowlists: Vec<Spanned<AllowlistSpec>>,
     /// A baseline file (relative to the config's folder): findings recorded in it are not reported.
     #[serde(default)]
-    baseline: Option<String>,
+    baseline: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -67,24 +69,24 @@ pub struct AllowlistSpec {
     pub description: String,
     /// Only findings of these rules; empty means every rule.
     #[serde(default)]
-    pub rules: Vec<String>,
+    pub rules: Vec<Spanned<String>>,
     /// Path globs (`tests/fixtures/**`, `**/*.lock`); `*` also crosses folders.
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub paths: Vec<Spanned<String>>,
     /// Regexes over the path, for what globs cannot say.
     #[serde(default)]
-    pub path_regexes: Vec<String>,
+    pub path_regexes: Vec<Spanned<String>>,
     /// Regexes over the secret (or the match or line: `regex-target`).
     #[serde(default)]
-    pub regexes: Vec<String>,
+    pub regexes: Vec<Spanned<String>>,
     #[serde(default)]
     pub regex_target: RegexTarget,
     /// Words that, found in the secret (any case), mark it as not a secret.
     #[serde(default)]
-    pub stopwords: Vec<String>,
+    pub stopwords: Vec<Spanned<String>>,
     /// Commit ids (full or at least 7 hex digits) whose findings are not reported.
     #[serde(default)]
-    pub commits: Vec<String>,
+    pub commits: Vec<Spanned<String>>,
     /// `any` (default): one matching criterion is enough; `all`: every criterion given must match.
     #[serde(default)]
     pub condition: Condition,
@@ -99,8 +101,35 @@ pub struct Config {
     /// Ids of the custom rules among `rules`.
     pub custom: Vec<String>,
     pub allowlists: Allowlists,
-    /// The `baseline:` key, as written (relative to the config's folder).
-    pub baseline: Option<String>,
+    /// The `baseline:` key.
+    pub baseline: Option<BaselineRef>,
+}
+
+/// The `baseline:` key: the path as written (relative to the config's folder) and where it is
+/// written, so that a problem with it is reported by place, not by echoing the value.
+#[derive(Debug, Clone)]
+pub struct BaselineRef {
+    pub path: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl Config {
+    /// An error about the baseline the config names, at the `baseline:` key.
+    pub fn baseline_error(&self, message: impl std::fmt::Display) -> ConfigError {
+        match &self.baseline {
+            Some(b) => ConfigError::At {
+                file: self.origin.clone(),
+                line: b.line,
+                column: b.column,
+                message: format!("the baseline named here: {message}"),
+            },
+            None => ConfigError::File {
+                file: self.origin.clone(),
+                message: message.to_string(),
+            },
+        }
+    }
 }
 
 impl Config {
@@ -147,10 +176,18 @@ impl Config {
         for r in spec.rules {
             let loc = r.referenced;
             let id = r.value.id.clone();
+            // the id is shown only when it reads as an id: a value pasted there is not echoed
+            let name = if message::showable_id(&id) {
+                format!("rule {id}")
+            } else {
+                "this rule".to_string()
+            };
             let rule_err = |e: LoadError| {
                 let message = match e {
-                    LoadError::Rule { id, message, .. } => format!("rule {id}: {message}"),
-                    other => other.to_string(),
+                    LoadError::Rule { message, .. } => {
+                        format!("{name}: {}", message::scrub(&message))
+                    }
+                    other => message::scrub(&other.to_string()),
                 };
                 at(&loc, message)
             };
@@ -164,7 +201,24 @@ impl Config {
                 ));
             }
             if !custom_ids.insert(id.clone()) {
-                return Err(at(&loc, format!("rule {id}: defined twice in this file")));
+                return Err(at(&loc, format!("{name}: defined twice in this file")));
+            }
+            if let Some(i) = r
+                .value
+                .keywords
+                .iter()
+                .position(|k| !k.trim().is_empty() && k.len() < crate::scan::MIN_KEYWORD)
+            {
+                return Err(at(
+                    &loc,
+                    format!(
+                        "{name}: keyword {} is shorter than {} characters (the prefilter needs at \
+                         least {}); use a longer, more specific one",
+                        i + 1,
+                        crate::scan::MIN_KEYWORD,
+                        crate::scan::MIN_KEYWORD
+                    ),
+                ));
             }
             let rule = Rule::new(r.value, file).map_err(rule_err)?;
             rule.compile_now().map_err(rule_err)?;
@@ -202,11 +256,12 @@ impl Config {
         let mut entries = Vec::new();
         for a in spec.allowlists {
             for id in &a.value.rules {
-                if !known.iter().any(|k| k == id) {
-                    return Err(at(&a.referenced, unknown_rule(id, &known)));
+                if !known.iter().any(|k| k == &id.value) {
+                    return Err(at(&id.referenced, unknown_rule(&id.value, &known)));
                 }
             }
-            let entry = Allowlist::new(&a.value).map_err(|m| at(&a.referenced, m))?;
+            let entry = Allowlist::new(&a.value)
+                .map_err(|e| at(&e.at.unwrap_or(a.referenced), e.message))?;
             entries.push(entry);
         }
         Ok(Config {
@@ -214,43 +269,54 @@ impl Config {
             rules,
             custom,
             allowlists: Allowlists::new(entries),
-            baseline: spec.baseline,
+            baseline: spec.baseline.map(|b| BaselineRef {
+                path: b.value,
+                line: b.referenced.line(),
+                column: b.referenced.column(),
+            }),
         })
     }
 
-    /// Reads and parses a config file.
-    pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
+    /// Reads and parses a config file of at most `max_size` bytes.
+    pub fn load(path: &std::path::Path, max_size: u64) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-            file: file.clone(),
-            message: format!("cannot read the config file: {e}"),
+        let text = limits::read_text(path, limits::Kind::Config, max_size).map_err(|e| {
+            ConfigError::File {
+                file: file.clone(),
+                message: match e {
+                    limits::ReadError::Io(e) => format!("cannot read the config file: {e}"),
+                    too_large => too_large.to_string(),
+                },
+            }
         })?;
         Config::parse(&file, &text)
     }
 }
 
+/// An unknown rule id: not echoed (it is whatever was written there), but known ids that look
+/// like it are suggested.
 fn unknown_rule(id: &str, known: &[String]) -> String {
     let near = rules::similar_ids(id, known.iter().map(String::as_str));
     if near.is_empty() {
-        format!("no rule has the id {id:?}; `keyhound rules list` shows them")
+        "no rule has the id written here; `keyhound rules list` shows them".to_string()
     } else {
         format!(
-            "no rule has the id {id:?}; did you mean {}?",
+            "no rule has the id written here; did you mean {}?",
             near.join(", ")
         )
     }
 }
 
-/// A YAML or schema error, with its place when the parser knows it.
-fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ConfigError {
-    let message = e.to_string();
+/// A YAML or schema error, with its place when the parser knows it, and without the parser's
+/// snippet of neighbouring lines or any quoted value (`message::scrub`).
+pub fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ConfigError {
+    let message = message::scrub(&strip_place(&e.without_snippet().to_string()));
     match e.location() {
         Some(loc) if loc.line() > 0 => ConfigError::At {
             file: file.to_string(),
             line: loc.line(),
             column: loc.column(),
-            // the parser's message ends with its own "at line L column C"; keep one place only
-            message: strip_place(&message),
+            message,
         },
         _ => ConfigError::File {
             file: file.to_string(),
@@ -259,8 +325,24 @@ fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ConfigError {
     }
 }
 
-fn strip_place(message: &str) -> String {
+/// The parser's message without its own place (`error: line L column C: …` or `… at line L
+/// column C`): the error prints the place once, as `file:line:column:`.
+pub fn strip_place(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let first = match first.strip_prefix("line ") {
+        Some(rest) => match rest.find(": ") {
+            Some(i)
+                if rest[..i]
+                    .split(' ')
+                    .all(|w| w == "column" || w.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                &rest[i + 2..]
+            }
+            _ => first,
+        },
+        None => first,
+    };
     match first.rfind(" at line ") {
         Some(i) => first[..i].to_string(),
         None => first.to_string(),
@@ -319,7 +401,8 @@ mod tests {
         assert!(e.starts_with("cfg.yml:2:17:"), "{e}");
         assert!(e.contains("github-pat-classic"), "{e}");
         let e = err("version: 1\nallowlists:\n  - rules: [nope-nope]\n    paths: [x]\n");
-        assert!(e.starts_with("cfg.yml:3:5:"), "{e}");
+        assert!(e.starts_with("cfg.yml:3:"), "{e}");
+        assert!(!e.contains("nope-nope"), "{e}");
     }
 
     #[test]
@@ -336,6 +419,74 @@ mod tests {
             "{e}"
         );
         let e = err("version: 1\nallowlists:\n  - paths: ['a[']\n");
-        assert!(e.starts_with("cfg.yml:3:5:") && e.contains("a["), "{e}");
+        assert!(
+            e.starts_with("cfg.yml:3:") && e.contains("path glob 1"),
+            "{e}"
+        );
+        assert!(!e.contains("a["), "{e}");
+    }
+
+    const SECRET: &str = "ghp_Abcdefghijklmnopqrstuvwxyz0123456789";
+
+    #[test]
+    fn no_error_echoes_a_value_written_in_the_config() {
+        let cases = [
+            format!("version: 1\nallowlists:\n  - regexes: ['{SECRET}(']\n"),
+            format!("version: 1\n{SECRET}: 1\n"),
+            format!("version: 1\ndisable-rules: [{SECRET}]\n"),
+            format!("version: 1\nallowlists:\n  - paths: ['{SECRET}[']\n"),
+            format!("version: 1\nallowlists:\n  - rules: [{SECRET}]\n    paths: [x]\n"),
+            format!("version: 1\nallowlists:\n  - commits: [{SECRET}]\n"),
+            format!("version: {SECRET}\n"),
+            format!("version: 1\nbuiltin-rules: {SECRET}\n"),
+            format!("version: 1\n# {SECRET}\nrules:\n  - id: x-y\n    keywords: [abc\n"),
+            format!(
+                "version: 1\nrules:\n  - id: {SECRET}\n    name: x\n    keywords: [abc]\n    regex: 'abc(?P<secret>x)'\n"
+            ),
+            format!(
+                "version: 1\nrules:\n  - id: acme-key\n    name: x\n    keywords: [abc]\n    regex: 'abc(?P<secret>{SECRET}'\n"
+            ),
+            format!(
+                "version: 1\nrules:\n  - id: acme-key\n    name: x\n    keywords: [abc]\n    regex: 'abc(?P<secret>x)'\n    severity: {SECRET}\n"
+            ),
+            format!(
+                "version: 1\nrules:\n  - id: acme-key\n    name: x\n    keywords: [abc]\n    regex: 'abc(?P<secret>x)'\n    allowlist:\n      regexes: ['{SECRET}(']\n"
+            ),
+        ];
+        for text in &cases {
+            let e = err(text);
+            assert!(e.starts_with("cfg.yml:"), "{e}");
+            assert!(!e.contains("Abcdefghij"), "{text}\n{e}");
+        }
+    }
+
+    #[test]
+    fn one_bad_allowlist_regex_is_an_error_at_its_place() {
+        let e = err(
+            "version: 1\nallowlists:\n  - regexes:\n      - '^ghp_'\n      - '(?:[a-z]{1000}){1000}'\n",
+        );
+        assert!(e.starts_with("cfg.yml:5:"), "{e}");
+        assert!(e.contains("regex 2 of this entry does not compile"), "{e}");
+    }
+
+    #[test]
+    fn a_short_keyword_of_a_custom_rule_is_caught_at_the_rule() {
+        let e = err(
+            "version: 1\nrules:\n  - id: acme-key\n    name: x\n    keywords: [acme, ac]\n    regex: 'acme(?P<secret>x)'\n",
+        );
+        assert!(e.starts_with("cfg.yml:3:5:"), "{e}");
+        assert!(e.contains("keyword 2 is shorter than 3"), "{e}");
+    }
+
+    #[test]
+    fn parser_places_are_given_once() {
+        assert_eq!(
+            strip_place("error: line 2 column 1: unknown field"),
+            "unknown field"
+        );
+        assert_eq!(strip_place("bad thing at line 2 column 1"), "bad thing");
+        assert_eq!(strip_place("line of text: x"), "line of text: x");
+        let e = err("version: 1\nbuiltin-rules: maybe\n");
+        assert!(!e.contains("line 2"), "{e}");
     }
 }

@@ -6,8 +6,9 @@
 
 use crate::config::AllowlistSpec;
 use globset::GlobSet;
-use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
 
 /// What an allowlist's `regexes` are tested against.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -52,8 +53,8 @@ pub struct Allowlist {
     /// The globs as written, for the merged skip set.
     globs: Vec<String>,
     paths: Option<GlobSet>,
-    path_regexes: Vec<String>,
-    regexes: Vec<String>,
+    path_regexes: Vec<Regex>,
+    regexes: Vec<Regex>,
     target: RegexTarget,
     stopwords: Vec<Vec<u8>>,
     commits: Vec<String>,
@@ -62,19 +63,42 @@ pub struct Allowlist {
 
 const SIZE_LIMIT: usize = 8 << 20;
 
-/// Regexes checked when the config loads and compiled on first use: most runs have few findings,
-/// so a config of many regexes should not cost start-up time.
+/// One allowlist regex compiled the way allowlists run it (bytes, Unicode off, like rule regexes).
+fn compile(r: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(r)
+        .unicode(false)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(SIZE_LIMIT)
+        .build()
+}
+
+/// The regexes of every entry of one kind in one set (one pass per finding, one compilation per
+/// run), with the entry each pattern belongs to. Every pattern was compiled on its own when the
+/// config loaded (so each one is known to work); the set is built on first use, because most
+/// runs have few findings. Should the set exceed its size limit where each pattern alone did not,
+/// the patterns are tried one by one: no entry is ever dropped.
 #[derive(Debug)]
-struct LazySet {
-    patterns: Vec<String>,
+struct Combined {
+    patterns: Vec<Regex>,
+    owners: Vec<usize>,
     set: std::sync::OnceLock<Option<RegexSet>>,
 }
 
-impl LazySet {
-    fn get(&self) -> Option<&RegexSet> {
+impl Combined {
+    fn build<'a>(items: impl Iterator<Item = (usize, &'a Regex)>) -> Option<Combined> {
+        let (owners, patterns): (Vec<usize>, Vec<Regex>) =
+            items.map(|(i, r)| (i, r.clone())).unzip();
+        (!patterns.is_empty()).then(|| Combined {
+            patterns,
+            owners,
+            set: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn set(&self) -> Option<&RegexSet> {
         self.set
             .get_or_init(|| {
-                RegexSetBuilder::new(&self.patterns)
+                RegexSetBuilder::new(self.patterns.iter().map(Regex::as_str))
                     .unicode(false)
                     .size_limit(SIZE_LIMIT * 4)
                     .dfa_size_limit(SIZE_LIMIT * 4)
@@ -83,101 +107,133 @@ impl LazySet {
             })
             .as_ref()
     }
-}
-
-/// The regexes of every entry of one kind in one set (one pass per finding, one compilation per
-/// run), with the entry each pattern belongs to.
-#[derive(Debug)]
-struct Combined {
-    set: LazySet,
-    owners: Vec<usize>,
-}
-
-impl Combined {
-    fn build<'a>(items: impl Iterator<Item = (usize, &'a String)>) -> Option<Combined> {
-        let (owners, patterns): (Vec<usize>, Vec<String>) =
-            items.map(|(i, p)| (i, p.clone())).unzip();
-        (!patterns.is_empty()).then(|| Combined {
-            set: LazySet {
-                patterns,
-                set: std::sync::OnceLock::new(),
-            },
-            owners,
-        })
-    }
 
     /// Marks the entries with a pattern matching `text`.
     fn mark(&self, text: &[u8], hits: &mut [bool]) {
-        if let Some(set) = self.set.get() {
-            for i in set.matches(text).iter() {
-                hits[self.owners[i]] = true;
+        match self.set() {
+            Some(set) => {
+                for i in set.matches(text).iter() {
+                    hits[self.owners[i]] = true;
+                }
+            }
+            None => {
+                for (r, &owner) in self.patterns.iter().zip(&self.owners) {
+                    if !hits[owner] && r.is_match(text) {
+                        hits[owner] = true;
+                    }
+                }
             }
         }
     }
 }
 
-fn check_regexes(what: &str, list: &[String]) -> Result<Vec<String>, String> {
-    for r in list {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(r)
-            .map_err(|e| format!("bad {what} {r:?}: {e}"))?;
-    }
-    Ok(list.to_vec())
+/// An allowlist entry that cannot be used, with the place of the offending item when known.
+/// The message names the item by kind and position, never by its text (it may hold a secret).
+#[derive(Debug)]
+pub struct AllowError {
+    pub at: Option<Location>,
+    pub message: String,
+}
+
+fn compile_all(what: &str, list: &[Spanned<String>]) -> Result<Vec<Regex>, AllowError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            compile(&r.value).map_err(|e| {
+                let hint = match e {
+                    regex::Error::CompiledTooBig(_) => {
+                        "; make it smaller (nested or large counted repetitions multiply its size)"
+                    }
+                    _ => "",
+                };
+                AllowError {
+                    at: Some(r.referenced),
+                    message: format!(
+                        "{what} {} of this entry does not compile: {}{hint}",
+                        i + 1,
+                        crate::config::message::scrub(e.to_string().trim_end_matches('.'))
+                    ),
+                }
+            })
+        })
+        .collect()
 }
 
 /// Whether an allowlist regex compiles the way allowlists compile it (bytes, Unicode off, like
-/// rule regexes).
+/// rule regexes, within the same size limit).
 pub fn check_regex(r: &str) -> Result<(), String> {
-    RegexBuilder::new(r)
-        .unicode(false)
-        .size_limit(SIZE_LIMIT)
-        .build()
+    compile(r)
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| crate::config::message::scrub(&e.to_string()))
 }
 
 pub use crate::rules::glob_set;
 
+fn strings(list: &[Spanned<String>]) -> Vec<String> {
+    list.iter().map(|s| s.value.clone()).collect()
+}
+
 impl Allowlist {
-    pub fn new(spec: &AllowlistSpec) -> Result<Allowlist, String> {
+    pub fn new(spec: &AllowlistSpec) -> Result<Allowlist, AllowError> {
         let nothing = spec.paths.is_empty()
             && spec.path_regexes.is_empty()
             && spec.regexes.is_empty()
             && spec.stopwords.is_empty()
             && spec.commits.is_empty();
         if nothing {
-            return Err(
-                "allowlist entry has no paths, path-regexes, regexes, stopwords or commits: it would allow nothing"
-                    .into(),
-            );
+            return Err(AllowError {
+                at: None,
+                message: "allowlist entry has no paths, path-regexes, regexes, stopwords or commits: it would allow nothing".into(),
+            });
         }
         let mut commits = Vec::new();
-        for c in &spec.commits {
-            let c = c.trim().to_ascii_lowercase();
-            if c.len() < 7 || c.len() > 64 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "commit {c:?} is not a commit id: write at least 7 hex digits"
-                ));
+        for (i, c) in spec.commits.iter().enumerate() {
+            let id = c.value.trim().to_ascii_lowercase();
+            if id.len() < 7 || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(AllowError {
+                    at: Some(c.referenced),
+                    message: format!(
+                        "commit {} of this entry is not a commit id: write at least 7 hex digits",
+                        i + 1
+                    ),
+                });
             }
-            commits.push(c);
+            commits.push(id);
         }
-        if spec.stopwords.iter().any(|s| s.trim().is_empty()) {
-            return Err("an empty stopword would allow every secret".into());
+        if let Some(s) = spec.stopwords.iter().find(|s| s.value.trim().is_empty()) {
+            return Err(AllowError {
+                at: Some(s.referenced),
+                message: "an empty stopword would allow every secret".into(),
+            });
         }
+        for (i, g) in spec.paths.iter().enumerate() {
+            glob_set(std::slice::from_ref(&g.value)).map_err(|e| AllowError {
+                at: Some(g.referenced),
+                message: format!(
+                    "path glob {} of this entry does not compile: {}",
+                    i + 1,
+                    // globset's message starts by quoting the glob
+                    crate::config::message::scrub(
+                        e.rsplit_once(": ").map_or(e.as_str(), |(_, kind)| kind)
+                    )
+                ),
+            })?;
+        }
+        let globs = strings(&spec.paths);
         Ok(Allowlist {
-            rules: spec.rules.clone(),
-            globs: spec.paths.clone(),
-            paths: glob_set(&spec.paths)?,
-            path_regexes: check_regexes("path regex", &spec.path_regexes)?,
-            regexes: check_regexes("regex", &spec.regexes)?,
+            rules: strings(&spec.rules),
+            paths: glob_set(&globs).map_err(|e| AllowError {
+                at: None,
+                message: crate::config::message::scrub(&e),
+            })?,
+            globs,
+            path_regexes: compile_all("path regex", &spec.path_regexes)?,
+            regexes: compile_all("regex", &spec.regexes)?,
             target: spec.regex_target,
             stopwords: spec
                 .stopwords
                 .iter()
-                .map(|s| s.to_ascii_lowercase().into_bytes())
+                .map(|s| s.value.to_ascii_lowercase().into_bytes())
                 .collect(),
             commits,
             condition: spec.condition,

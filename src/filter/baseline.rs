@@ -18,6 +18,7 @@
 //! file. Also read: a keyhound JSON report (its fingerprints) and a gitleaks JSON report (by secret
 //! value when it holds one; by file and line when it was written with `--redact`).
 
+use crate::config::limits;
 use crate::finding::Finding;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -26,6 +27,9 @@ use std::collections::{BTreeMap, HashSet};
 /// The baseline format version.
 pub const VERSION: u64 = 1;
 const VERSION_KEY: &str = "keyhound_baseline";
+/// Written when fingerprints are keyed: the key's id (`fingerprint::key_id`), so that a baseline is
+/// only used with the key it was written under.
+const KEY_ID_KEY: &str = "keyhound_fingerprint_key";
 
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {message}")]
@@ -50,6 +54,8 @@ pub struct Baseline {
     secrets: HashSet<[u8; 32]>,
     /// (path, line) places (gitleaks reports written with --redact).
     places: HashSet<(String, u32)>,
+    /// The id of the fingerprint key it was written under (keyhound baselines), if any.
+    pub key_id: Option<String>,
 }
 
 fn sha(secret: &[u8]) -> [u8; 32] {
@@ -75,6 +81,7 @@ impl Baseline {
             fingerprints: HashSet::new(),
             secrets: HashSet::new(),
             places: HashSet::new(),
+            key_id: None,
         };
         match value {
             Value::Object(map) if map.contains_key(VERSION_KEY) => {
@@ -87,10 +94,25 @@ impl Baseline {
                         )));
                     }
                 }
-                for key in map.keys().filter(|k| k.as_str() != VERSION_KEY) {
-                    if !is_fingerprint(key) {
+                match map.get(KEY_ID_KEY) {
+                    None => {}
+                    Some(Value::String(id)) if is_key_id(id) => b.key_id = Some(id.clone()),
+                    Some(_) => {
                         return Err(err(format!(
-                            "{key:?} is not a fingerprint (32 hex digits); was the file edited by hand?"
+                            "{}the value of {KEY_ID_KEY:?} is not a key id; was the file edited by hand?",
+                            place_of(text, KEY_ID_KEY)
+                        )));
+                    }
+                }
+                for key in map
+                    .keys()
+                    .filter(|k| k.as_str() != VERSION_KEY && k.as_str() != KEY_ID_KEY)
+                {
+                    if !is_fingerprint(key) {
+                        // not echoed: a key that is not a fingerprint may be a secret
+                        return Err(err(format!(
+                            "{}a key is not a fingerprint (32 hex digits); was the file edited by hand?",
+                            place_of(text, key)
                         )));
                     }
                     b.fingerprints.insert(key.clone());
@@ -142,15 +164,57 @@ impl Baseline {
         Ok(b)
     }
 
-    pub fn load(path: &std::path::Path) -> Result<Baseline, BaselineError> {
+    /// Reads a baseline file of at most `max_size` bytes (a larger one is refused unread).
+    pub fn load(path: &std::path::Path, max_size: u64) -> Result<Baseline, BaselineError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| BaselineError {
-            file: file.clone(),
-            message: format!(
-                "cannot read the baseline: {e}; write one with `keyhound baseline {file}`"
-            ),
+        let text = limits::read_text(path, limits::Kind::Baseline, max_size).map_err(|e| {
+            BaselineError {
+                file: file.clone(),
+                message: match e {
+                    limits::ReadError::Io(e) => format!(
+                        "cannot read the baseline: {e}; write one with `keyhound baseline FILE`"
+                    ),
+                    too_large => too_large.to_string(),
+                },
+            }
         })?;
         Baseline::parse(&file, &text)
+    }
+
+    /// Refuses a keyhound baseline written under another fingerprint key than `current` (or
+    /// under a key when there is none, or none when there is one): its fingerprints could never
+    /// match, and every known finding would be reported as new.
+    pub fn check_key(&self, file: &str, current: Option<&str>) -> Result<(), BaselineError> {
+        if self.kind == BaselineKind::GitleaksReport || self.key_id.as_deref() == current {
+            return Ok(());
+        }
+        if self.kind == BaselineKind::KeyhoundReport && self.fingerprints.is_empty() {
+            return Ok(());
+        }
+        let message = match (&self.key_id, current) {
+            (None, Some(_)) if self.kind == BaselineKind::KeyhoundReport => {
+                "this report's fingerprints cannot be told keyed or not; a fingerprint key is set \
+                 (KEYHOUND_FINGERPRINT_KEY or KEYHOUND_FINGERPRINT_KEY_FILE): use a baseline written \
+                 by `keyhound baseline` with the key"
+                    .to_string()
+            }
+            (None, Some(_)) if self.fingerprints.is_empty() => return Ok(()),
+            (None, Some(_)) => "written without a fingerprint key, but a key is set \
+                 (KEYHOUND_FINGERPRINT_KEY or KEYHOUND_FINGERPRINT_KEY_FILE): no finding would \
+                 match it; write it again with the key (`keyhound baseline FILE`), or unset the key"
+                .to_string(),
+            (Some(_), None) => "written with a fingerprint key, and none is set: set the same \
+                 KEYHOUND_FINGERPRINT_KEY or KEYHOUND_FINGERPRINT_KEY_FILE as when it was written"
+                .to_string(),
+            (Some(_), Some(_)) => "written with another fingerprint key than the one set: use the \
+                 key it was written with, or write it again with this one (`keyhound baseline FILE`)"
+                .to_string(),
+            (None, None) => return Ok(()),
+        };
+        Err(BaselineError {
+            file: file.to_string(),
+            message,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -174,6 +238,21 @@ impl Baseline {
     }
 }
 
+fn is_key_id(s: &str) -> bool {
+    s.len() == 16
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `line L: ` where `"key"` first occurs in the text, to point at an entry without quoting it.
+fn place_of(text: &str, key: &str) -> String {
+    let quoted = serde_json::to_string(key).unwrap_or_default();
+    match text.find(&quoted) {
+        Some(at) => format!("line {}: ", text[..at].matches('\n').count() + 1),
+        None => String::new(),
+    }
+}
+
 fn is_fingerprint(s: &str) -> bool {
     s.len() == 32
         && s.bytes()
@@ -192,6 +271,9 @@ pub fn render(findings: &[Finding]) -> String {
     for (fp, (rule, path)) in entries {
         let entry = serde_json::json!({ "rule": rule, "path": path });
         out.push_str(&format!("  \"{fp}\": {entry},\n"));
+    }
+    if let Some(id) = crate::fingerprint::key_id() {
+        out.push_str(&format!("  \"{KEY_ID_KEY}\": \"{id}\",\n"));
     }
     out.push_str(&format!("  \"{VERSION_KEY}\": {VERSION}\n}}\n"));
     out
@@ -240,6 +322,7 @@ mod tests {
         assert!(base.lines().count() < merged.lines().count());
     }
 
+
     #[test]
     fn gitleaks_reports_match_by_secret_or_by_place() {
         let report = r#"[
@@ -267,5 +350,32 @@ mod tests {
         ] {
             assert!(Baseline::parse("j.json", junk).is_err(), "{junk}");
         }
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_fingerprint_is_placed_not_echoed() {
+        let text = "{\n  \"0123456789abcdef0123456789abcdef\": {},\n  \"ghp_NotAFingerprintAtAll\": {},\n  \"keyhound_baseline\": 1\n}\n";
+        let e = Baseline::parse("b.json", text)
+            .expect_err("junk key")
+            .to_string();
+        assert!(e.contains("line 3:"), "{e}");
+        assert!(!e.contains("NotAFingerprint"), "{e}");
+    }
+
+    #[test]
+    fn a_baseline_is_used_only_with_the_key_it_was_written_under() {
+        let fp = "0123456789abcdef0123456789abcdef";
+        let unkeyed = format!("{{\"{fp}\": {{}}, \"keyhound_baseline\": 1}}");
+        let keyed = format!(
+            "{{\"{fp}\": {{}}, \"keyhound_fingerprint_key\": \"00112233aabbccdd\", \"keyhound_baseline\": 1}}"
+        );
+        let u = Baseline::parse("u.json", &unkeyed).expect("reads");
+        let k = Baseline::parse("k.json", &keyed).expect("reads");
+        assert_eq!(k.key_id.as_deref(), Some("00112233aabbccdd"));
+        assert!(u.check_key("u.json", None).is_ok());
+        assert!(u.check_key("u.json", Some("00112233aabbccdd")).is_err());
+        assert!(k.check_key("k.json", Some("00112233aabbccdd")).is_ok());
+        assert!(k.check_key("k.json", None).is_err());
+        assert!(k.check_key("k.json", Some("ffffffffffffffff")).is_err());
     }
 }

@@ -32,10 +32,12 @@ pub fn parse(file: &str, text: &str) -> Result<HashSet<String>, IgnoreError> {
             return Err(IgnoreError {
                 file: file.to_string(),
                 line: i + 1,
-                message: format!(
-                    "{line:?} is not a fingerprint: write the 32 hex digits a report shows as \
-                     `fingerprint`, then an optional `# comment`"
-                ),
+                // the line is not echoed: what was written instead of a fingerprint may be
+                // the secret itself
+                message: "this line is not a fingerprint (its text is not shown: it may hold a \
+                          secret): write the 32 hex digits a report shows as `fingerprint`, then an \
+                          optional `# comment`"
+                    .to_string(),
             });
         }
         out.insert(fp);
@@ -63,5 +65,6 @@ mod tests {
         )
         .expect_err("bad line");
         assert!(e.to_string().starts_with(".keyhoundignore:2:"), "{e}");
+        assert!(!e.to_string().contains("app.py"), "{e}");
     }
 }

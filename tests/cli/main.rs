@@ -12,7 +12,7 @@ mod precommit;
 mod reports;
 mod rules;
 mod stdin;
-mod terminal;
+mod trust_config;
 
 use assert_cmd::Command;
 use std::path::Path;
@@ -21,6 +21,14 @@ use std::path::Path;
 pub fn keyhound() -> Command {
     let mut c = Command::cargo_bin("keyhound").expect("binary is built");
     c.env_remove("NO_COLOR").env_remove("KEYHOUND_CONFIG");
+    for var in [
+        "KEYHOUND_FINGERPRINT_KEY",
+        "KEYHOUND_FINGERPRINT_KEY_FILE",
+        "KEYHOUND_MAX_CONFIG_SIZE",
+        "KEYHOUND_MAX_BASELINE_SIZE",
+    ] {
+        c.env_remove(var);
+    }
     c
 }
 

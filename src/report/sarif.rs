@@ -2,8 +2,9 @@
 //! rule that has results (with help text and a security severity), one result per finding with a
 //! relative, percent-encoded URI, `partialFingerprints` from the fingerprint (stable across line
 //! moves), and the finding's other places as `relatedLocations` (the first `MAX_RELATED`; the
-//! result's `relatedLocationsOmitted` property counts the rest). No secret value appears unless
-//! `show_secrets`.
+//! result's `relatedLocationsOmitted` property counts the rest). Items that could not be scanned
+//! are the invocation's `toolExecutionNotifications` (errors), and the invocation is then not
+//! successful. No secret value appears unless `show_secrets`.
 
 use super::{Report, Reporter};
 use crate::finding::Finding;
@@ -251,9 +252,23 @@ impl Reporter for Sarif {
             .information_uri(INFO_URI)
             .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
             .build();
-        let invocation = sarif::Invocation::builder()
+        let mut invocation = sarif::Invocation::builder()
             .execution_successful(report.errors.is_empty())
             .build();
+        if !report.errors.is_empty() {
+            invocation.tool_execution_notifications = Some(
+                report
+                    .errors
+                    .iter()
+                    .map(|e| {
+                        sarif::Notification::builder()
+                            .level(serde_json::Value::from("error"))
+                            .message(sarif::Message::builder().text(e.to_string()).build())
+                            .build()
+                    })
+                    .collect(),
+            );
+        }
         let run = sarif::Run::builder()
             .tool(sarif::Tool::builder().driver(driver).build())
             .results(results)
@@ -329,6 +344,20 @@ mod tests {
             Some(MAX_RELATED)
         );
         assert!(r.get("properties").is_none(), "{r}");
+    }
+
+    #[test]
+    fn items_that_could_not_be_scanned_are_error_notifications_of_a_failed_run() {
+        let v: serde_json::Value =
+            serde_json::from_str(&testdata::render(&Sarif, false)).expect("json");
+        let invocation = &v["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let notes = invocation["toolExecutionNotifications"]
+            .as_array()
+            .expect("notifications");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["level"], "error");
+        assert_eq!(notes[0]["message"]["text"], "locked.txt: permission denied");
     }
 
     #[test]

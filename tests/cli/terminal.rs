@@ -191,6 +191,15 @@ fn a_range_past_the_start_of_history_says_so_without_gix_internals() {
         !err.contains("delegate") && !err.contains("NthAncestor") && !err.contains("input="),
         "{err}"
     );
+    for args in [
+        &["git", "--range", "nope..main"][..],
+        &["git", "--config-from-ref", "nope"],
+    ] {
+        let (code, _, err) = run(args, &dir);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("no such revision"), "{args:?}: {err}");
+        assert!(!err.contains("input="), "{args:?}: {err}");
+    }
 }
 
 #[test]

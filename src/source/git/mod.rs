@@ -99,7 +99,7 @@ impl Repo {
         let id = self.repo.rev_parse_single(rev).map_err(|e| {
             bad(format!(
                 "{}; fetch it or name a commit that is here",
-                one_line(&e)
+                range::revision_problem(self, &e)
             ))
         })?;
         let not_commit = |m: String| bad(format!("does not name a commit ({m})"));

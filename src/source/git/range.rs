@@ -56,7 +56,7 @@ fn resolve(repo: &Repo, rev: &str) -> Result<Endpoint, Error> {
 /// Why a revision does not resolve, in the user's terms. gix wraps the reason in frames that name
 /// its parser's internals (`delegate.traverse(NthAncestor(5)) failed, input="~5"`); only the
 /// innermost one, the reason, is shown.
-fn revision_problem(repo: &Repo, e: &gix::Error) -> String {
+pub(super) fn revision_problem(repo: &Repo, e: &gix::Error) -> String {
     let reason = e
         .iter_errors()
         .last()

@@ -12,6 +12,7 @@ mod precommit;
 mod reports;
 mod rules;
 mod stdin;
+mod terminal;
 mod trust_config;
 
 use assert_cmd::Command;

@@ -84,7 +84,13 @@ fn check(file: Option<PathBuf>, limits: LimitArgs, msgs: &Messages) -> Result<Ex
             super::setup::fingerprint_key(path.parent())?;
             let b = super::setup::config_baseline(&config, path.parent(), &limits)?;
             format!(
-                ", a baseline of {} entr{}",
+                ", a baseline{} of {} entr{}",
+                config
+                    .baseline
+                    .as_ref()
+                    .and_then(|r| r.shown())
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default(),
                 b.len(),
                 if b.len() == 1 { "y" } else { "ies" }
             )

@@ -114,6 +114,19 @@ pub struct BaselineRef {
     pub column: u64,
 }
 
+impl BaselineRef {
+    /// The path, when it reads as a baseline's file name (`….json`, plain characters): then it
+    /// is a name and may be shown; anything else written there may be a pasted value.
+    pub fn shown(&self) -> Option<&str> {
+        let p = self.path.as_str();
+        (p.len() <= 200
+            && p.ends_with(".json")
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)))
+        .then_some(p)
+    }
+}
+
 impl Config {
     /// An error about the baseline the config names, at the `baseline:` key.
     pub fn baseline_error(&self, message: impl std::fmt::Display) -> ConfigError {
@@ -122,7 +135,10 @@ impl Config {
                 file: self.origin.clone(),
                 line: b.line,
                 column: b.column,
-                message: format!("the baseline named here: {message}"),
+                message: match b.shown() {
+                    Some(path) => format!("the baseline named here ({path}): {message}"),
+                    None => format!("the baseline named here: {message}"),
+                },
             },
             None => ConfigError::File {
                 file: self.origin.clone(),
@@ -476,6 +492,17 @@ mod tests {
         );
         assert!(e.starts_with("cfg.yml:3:5:"), "{e}");
         assert!(e.contains("keyword 2 is shorter than 3"), "{e}");
+    }
+
+    #[test]
+    fn a_baseline_path_is_shown_only_when_it_reads_as_a_file_name() {
+        let c = Config::parse("cfg.yml", "version: 1\nbaseline: ci/known.json\n").expect("loads");
+        let b = c.baseline.as_ref().expect("baseline");
+        assert_eq!((b.line, b.column), (2, 11));
+        assert_eq!(b.shown(), Some("ci/known.json"));
+        let c =
+            Config::parse("cfg.yml", &format!("version: 1\nbaseline: {SECRET}\n")).expect("loads");
+        assert_eq!(c.baseline.as_ref().and_then(BaselineRef::shown), None);
     }
 
     #[test]

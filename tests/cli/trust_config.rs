@@ -271,7 +271,10 @@ fn config_check_fails_when_the_configured_baseline_is_missing() {
     .expect("mv");
     let (code, _, err) = run(&["config", "check"], t.path());
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("a baseline of 1 entry"), "{err}");
+    assert!(
+        err.contains("a baseline (.keyhound-baseline.json) of 1 entry"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -69,11 +69,12 @@ impl Baseline {
             file: file.to_string(),
             message,
         };
-        let value: Value = serde_json::from_str(text).map_err(|e| {
+        let top: Top = serde_json::from_str(text).map_err(|e| {
             err(format!(
-                "not JSON (line {}, column {}): {e}; a baseline is written by `keyhound baseline FILE`",
+                "not JSON (line {}, column {}): {}; a baseline is written by `keyhound baseline FILE`",
                 e.line(),
-                e.column()
+                e.column(),
+                crate::config::message::scrub(&e.to_string())
             ))
         })?;
         let mut b = Baseline {
@@ -83,9 +84,9 @@ impl Baseline {
             places: HashSet::new(),
             key_id: None,
         };
-        match value {
-            Value::Object(map) if map.contains_key(VERSION_KEY) => {
-                match map.get(VERSION_KEY).and_then(Value::as_u64) {
+        match top {
+            Top::Object(map) if map.version.is_some() => {
+                match map.version.as_ref().and_then(Value::as_u64) {
                     Some(VERSION) => {}
                     other => {
                         return Err(err(format!(
@@ -94,9 +95,9 @@ impl Baseline {
                         )));
                     }
                 }
-                match map.get(KEY_ID_KEY) {
+                match map.key_id {
                     None => {}
-                    Some(Value::String(id)) if is_key_id(id) => b.key_id = Some(id.clone()),
+                    Some(Value::String(id)) if is_key_id(&id) => b.key_id = Some(id),
                     Some(_) => {
                         return Err(err(format!(
                             "{}the value of {KEY_ID_KEY:?} is not a key id; was the file edited by hand?",
@@ -104,23 +105,18 @@ impl Baseline {
                         )));
                     }
                 }
-                for key in map
-                    .keys()
-                    .filter(|k| k.as_str() != VERSION_KEY && k.as_str() != KEY_ID_KEY)
-                {
-                    if !is_fingerprint(key) {
-                        // not echoed: a key that is not a fingerprint may be a secret
-                        return Err(err(format!(
-                            "{}a key is not a fingerprint (32 hex digits); was the file edited by hand?",
-                            place_of(text, key)
-                        )));
-                    }
-                    b.fingerprints.insert(key.clone());
+                if let Some(key) = map.other.first() {
+                    // not echoed: a key that is not a fingerprint may be a secret
+                    return Err(err(format!(
+                        "{}a key is not a fingerprint (32 hex digits); was the file edited by hand?",
+                        place_of(text, key)
+                    )));
                 }
+                b.fingerprints = map.fingerprints;
             }
-            Value::Object(map) if map.get("findings").is_some_and(Value::is_array) => {
+            Top::Object(map) if map.findings.as_ref().is_some_and(Value::is_array) => {
                 b.kind = BaselineKind::KeyhoundReport;
-                for f in map["findings"].as_array().into_iter().flatten() {
+                for f in map.findings.iter().filter_map(Value::as_array).flatten() {
                     match f.get("fingerprint").and_then(Value::as_str) {
                         Some(fp) if is_fingerprint(fp) => {
                             b.fingerprints.insert(fp.to_string());
@@ -129,7 +125,7 @@ impl Baseline {
                     }
                 }
             }
-            Value::Array(items) => {
+            Top::Array(items) => {
                 b.kind = BaselineKind::GitleaksReport;
                 for (i, f) in items.iter().enumerate() {
                     let get = |k: &str| f.get(k).and_then(Value::as_str);
@@ -238,6 +234,65 @@ impl Baseline {
     }
 }
 
+/// The top level of any accepted file, read in one pass without building a JSON tree for a
+/// baseline's entries: a keyhound baseline's fingerprints go straight into the set and their
+/// values are skipped (a tree of a 500 MB baseline took 6 GB).
+enum Top {
+    Object(TopMap),
+    Array(Vec<Value>),
+}
+
+#[derive(Default)]
+struct TopMap {
+    version: Option<Value>,
+    key_id: Option<Value>,
+    findings: Option<Value>,
+    fingerprints: HashSet<String>,
+    /// Keys that are none of the above, in file order (only the first is reported).
+    other: Vec<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Top {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Top, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Top;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object or array")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Top, A::Error> {
+                let mut out = TopMap::default();
+                while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        VERSION_KEY => out.version = Some(m.next_value()?),
+                        KEY_ID_KEY => out.key_id = Some(m.next_value()?),
+                        "findings" => out.findings = Some(m.next_value()?),
+                        k if is_fingerprint(k) => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                            out.fingerprints.insert(key.into_owned());
+                        }
+                        _ => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                            if out.other.is_empty() {
+                                out.other.push(key.into_owned());
+                            }
+                        }
+                    }
+                }
+                Ok(Top::Object(out))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Top, A::Error> {
+                let mut items = Vec::new();
+                while let Some(v) = s.next_element()? {
+                    items.push(v);
+                }
+                Ok(Top::Array(items))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 fn is_key_id(s: &str) -> bool {
     s.len() == 16
         && s.bytes()
@@ -323,6 +378,7 @@ mod tests {
     }
 
 
+
     #[test]
     fn gitleaks_reports_match_by_secret_or_by_place() {
         let report = r#"[
@@ -346,6 +402,7 @@ mod tests {
             "{",
             "{\"a\": 1}",
             "{\"keyhound_baseline\": 9}",
+            "\"ghp_x\"",
             "{\"zz\": 1, \"keyhound_baseline\": 1}",
         ] {
             assert!(Baseline::parse("j.json", junk).is_err(), "{junk}");

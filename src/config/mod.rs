@@ -442,7 +442,8 @@ mod tests {
         assert!(!e.contains("a["), "{e}");
     }
 
-    const SECRET: &str = "ghp_Abcdefghijklmnopqrstuvwxyz0123456789";
+    // a value pasted where a name belongs (not key-shaped: this repository holds no key-shaped text)
+    const SECRET: &str = "pasted_Abcdefghijklmnopqrstuvwxyz0123456789";
 
     #[test]
     fn no_error_echoes_a_value_written_in_the_config() {

@@ -470,7 +470,8 @@ fn kebab(id: &str) -> String {
 mod tests {
     use super::*;
 
-    const SECRET: &str = "ghp_Abcdefghijklmnopqrstuvwxyz0123456789";
+    // a value pasted where a name belongs (not key-shaped: this repository holds no key-shaped text)
+    const SECRET: &str = "pasted_Abcdefghijklmnopqrstuvwxyz0123456789";
 
     #[test]
     fn ids_become_kebab_case() {

@@ -604,6 +604,14 @@ fn audit_structure(
             f.blob = None;
         }
     });
+    if !structure.missing.is_empty() && repo.is_partial_clone() {
+        outcome.notices.push(
+            "this is a partial clone: the objects below were never fetched from its promisor remote, \
+             so they could not be scanned; fetch them (git fetch --refetch --no-filter, or a full clone) \
+             and audit again"
+                .to_string(),
+        );
+    }
     const SHOWN: usize = 20;
     let total = structure.missing.len();
     for m in structure.missing.into_iter().take(SHOWN) {
@@ -616,7 +624,7 @@ fn audit_structure(
         outcome.errors.push(ItemError {
             path: String::new(),
             message: format!(
-                "and {} more objects the refs reach are missing or unreadable (run `git fsck` in the repository)",
+                "{} more objects the refs reach are missing or unreadable (not listed; `git fsck` in the repository lists them)",
                 total - SHOWN
             ),
         });

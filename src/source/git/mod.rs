@@ -89,6 +89,20 @@ impl Repo {
         self.repo.is_shallow().unwrap_or(false)
     }
 
+    /// A partial clone (`git clone --filter=…`): objects its promisor remote holds were never
+    /// fetched. Told by `extensions.partialClone` or a `.promisor` file beside a pack.
+    pub fn is_partial_clone(&self) -> bool {
+        let config = self.repo.config_snapshot();
+        if config.string("extensions.partialClone").is_some() {
+            return true;
+        }
+        let packs = self.repo.objects.store_ref().path().join("pack");
+        std::fs::read_dir(packs).is_ok_and(|dir| {
+            dir.flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "promisor"))
+        })
+    }
+
     /// The contents of the file at `path` in the tree of commit `rev` (trusted config in CI):
     /// `Ok(None)` when the commit has no such file.
     pub fn file_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {

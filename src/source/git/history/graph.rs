@@ -56,6 +56,15 @@ enum Hit {
     Unread,
 }
 
+/// A test of a file name (does some path rule take files of this name?).
+pub type NameTest<'a> = &'a (dyn Fn(&[u8]) -> bool + Sync);
+
+/// The blobs a tree holds directly that the walk must look at: (blob, file name, why).
+type TreeHits<'g> = gix::hashtable::HashMap<ObjectId, Vec<(BlobId, &'g [u8], Hit)>>;
+
+/// Commit tips with the ref that names them, and the refs whose objects are missing.
+type Tips = (Vec<(ObjectId, String)>, Vec<Missing>);
+
 /// What the traversal keeps of each commit and tree, in flat vectors (one set per thread):
 /// hundreds of thousands of small vectors would cost more than the data.
 #[derive(Default)]
@@ -68,8 +77,9 @@ struct Graph {
     subtrees: Vec<ObjectId>,
     /// (tree, blob it holds directly, file name, why)
     hits: Vec<(ObjectId, BlobId, Vec<u8>, Hit)>,
-    /// file name → whether `names` accepts it (names repeat across a history's trees)
-    names: HashMap<Vec<u8>, bool>,
+    /// file name → whether `names` accepts it (names repeat across a history's trees; git.git's
+    /// trees hold 146M entries, so the hash is foldhash's, not SipHash)
+    names: foldhash::HashMap<Vec<u8>, bool>,
 }
 
 /// Reads the commits and trees of every pack and loose object (see the module doc). `seen` is
@@ -79,7 +89,7 @@ pub fn structure(
     repo: &Repo,
     seen: &Seen,
     wanted: &HashSet<BlobId>,
-    names: Option<&(dyn Fn(&[u8]) -> bool + Sync)>,
+    names: Option<NameTest<'_>>,
     threads: usize,
     progress: Option<&Progress>,
 ) -> Result<Structure, Error> {
@@ -281,7 +291,7 @@ struct Joined<'g> {
     graphs: &'g [Graph],
     commits: gix::hashtable::HashMap<ObjectId, (usize, usize)>,
     trees: gix::hashtable::HashMap<ObjectId, (usize, usize)>,
-    hits: gix::hashtable::HashMap<ObjectId, Vec<(BlobId, &'g [u8], Hit)>>,
+    hits: TreeHits<'g>,
 }
 
 /// An object the refs reach that is not there, with the trees that lead to it.
@@ -314,8 +324,7 @@ impl<'g> Joined<'g> {
     fn new(graphs: &'g [Graph]) -> Joined<'g> {
         let mut commits: gix::hashtable::HashMap<ObjectId, (usize, usize)> = Default::default();
         let mut trees: gix::hashtable::HashMap<ObjectId, (usize, usize)> = Default::default();
-        let mut hits: gix::hashtable::HashMap<ObjectId, Vec<(BlobId, &[u8], Hit)>> =
-            Default::default();
+        let mut hits: TreeHits<'g> = Default::default();
         for (gi, g) in graphs.iter().enumerate() {
             commits.extend(g.commits.iter().enumerate().map(|(i, c)| (c.0, (gi, i))));
             trees.extend(g.trees.iter().enumerate().map(|(i, t)| (t.0, (gi, i))));
@@ -431,6 +440,7 @@ impl<'g> Joined<'g> {
             chain
         };
         let mut stack = Vec::new();
+        let mut unread: HashSet<BlobId> = HashSet::new();
         for &(_, c, root) in reachable {
             if walk.seen.contains_key(&root) {
                 continue;
@@ -453,6 +463,9 @@ impl<'g> Joined<'g> {
                         Hit::Wanted => &mut walk.wanted,
                         Hit::Named => &mut walk.named,
                         Hit::Unread => {
+                            if !unread.insert(blob) {
+                                continue; // named once, where first reached
+                            }
                             walk.gaps.push(Gap::Blob {
                                 id: ObjectId::from(blob),
                                 chain: chain_to(&walk.seen, t),
@@ -488,7 +501,7 @@ enum Reach<'a> {
 /// Every commit tip, with its name: all refs (branches, tags peeled to commits, remotes, notes,
 /// stash) and HEAD. A ref whose object is not there is missing; a ref to a tree or blob is not a
 /// tip.
-fn all_tips(repo: &Repo) -> Result<(Vec<(ObjectId, String)>, Vec<Missing>), Error> {
+fn all_tips(repo: &Repo) -> Result<Tips, Error> {
     use gix::bstr::ByteSlice;
     let refs = repo
         .repo

@@ -499,6 +499,27 @@ mod tests {
     }
 
     #[test]
+    fn every_pattern_is_compiled_at_load_and_a_bad_one_is_placed() {
+        let spec: AllowlistSpec =
+            serde_saphyr::from_str("regexes:\n  - '^ghp_'\n  - '(?:[a-z]{1000}){1000}'\n")
+                .expect("spec");
+        let e = Allowlist::new(&spec).expect_err("too big");
+        assert!(e.message.contains("regex 2"), "{}", e.message);
+        assert_eq!(e.at.map(|l| l.line()), Some(3));
+    }
+
+    #[test]
+    fn a_set_that_cannot_be_built_falls_back_to_each_pattern() {
+        let set = Allowlists::new(vec![one("regexes: ['^ghp_', '^xoxb-']")]);
+        let c = set.secret_regexes.as_ref().expect("regexes");
+        // as if the combined set had exceeded its size limit
+        assert!(c.set.set(None).is_ok());
+        assert!(set.allows(&place("r", "xoxb-1", "a")));
+        assert!(set.allows(&place("r", "ghp_1", "a")));
+        assert!(!set.allows(&place("r", "sk_1", "a")));
+    }
+
+    #[test]
     fn paths_are_made_relative_to_the_root() {
         assert_eq!(relative("./src/a.rs", "."), "src/a.rs");
         assert_eq!(relative("/repo/src/a.rs", "/repo"), "src/a.rs");

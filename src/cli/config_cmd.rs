@@ -81,7 +81,7 @@ fn check(file: Option<PathBuf>, limits: LimitArgs, msgs: &Messages) -> Result<Ex
     // the baseline it names must load too: a missing one makes every scan exit 2
     let baseline = match &config.baseline {
         Some(_) => {
-            super::setup::fingerprint_key(path.parent())?;
+            super::setup::fingerprint_key(None)?;
             let b = super::setup::config_baseline(&config, path.parent(), &limits)?;
             format!(
                 ", a baseline{} of {} entr{}",

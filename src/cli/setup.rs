@@ -84,8 +84,8 @@ pub(super) const KEY_FILE_ENV: &str = "KEYHOUND_FINGERPRINT_KEY_FILE";
 const MAX_KEY_FILE: u64 = 4096;
 
 /// Sets the fingerprint key from the environment, once per run, before anything is scanned
-/// (`fingerprint::set_key`). The key file must lie outside what is scanned (`root`): a key kept in
-/// the repository protects nothing. Neither the key nor the file's content is ever printed.
+/// (`fingerprint::set_key`). The key file must lie outside the work tree scanned (`root`): a key
+/// kept in the repository protects nothing. Neither the key nor the file's content is ever printed.
 pub(super) fn fingerprint_key(root: Option<&Path>) -> Result<()> {
     let value = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty());
     let file = std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty());
@@ -107,8 +107,8 @@ pub(super) fn fingerprint_key(root: Option<&Path>) -> Result<()> {
                 && real.starts_with(&root)
             {
                 bail!(
-                    "{KEY_FILE_ENV}: the key file {} is inside what is scanned ({}); keep it \
-                     outside the repository (a committed key protects nothing)",
+                    "{KEY_FILE_ENV}: the key file {} is inside the repository scanned ({}); keep \
+                     it outside (a committed key protects nothing)",
                     path.display(),
                     root.display()
                 );
@@ -180,8 +180,9 @@ pub(super) fn setup(
 ) -> Result<Setup> {
     let mut filters = Filters::default();
     let limits = limits_of(args);
+    // the key file may not lie in the work tree of what is scanned (where it could be committed)
     let key_root = match scope {
-        Scope::Folder(p) => Some(p.to_path_buf()),
+        Scope::Folder(p) => work_tree_root(p),
         Scope::Repo { path, .. } => work_tree_root(path).or_else(|| Some(path.to_path_buf())),
     };
     fingerprint_key(key_root.as_deref())?;

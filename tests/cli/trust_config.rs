@@ -442,7 +442,7 @@ fn a_key_file_must_lie_outside_the_scanned_repository() {
     };
     let (code, _, err) = run_with(&inside);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("inside what is scanned"), "{err}");
+    assert!(err.contains("inside the repository scanned"), "{err}");
     let (code, out, err) = run_with(&outside);
     assert_eq!(code, Some(1), "{err}");
     assert_eq!(

@@ -89,7 +89,7 @@ const MAX_KEY_FILE: u64 = 4096;
 pub(super) fn fingerprint_key(root: Option<&Path>) -> Result<()> {
     let value = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty());
     let file = std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty());
-    let key: Vec<u8> = match (value, file) {
+    let mut key: Vec<u8> = match (value, file) {
         (None, None) => return Ok(()),
         (Some(_), Some(_)) => bail!(
             "both {KEY_ENV} and {KEY_FILE_ENV} are set; set one (the key, or the file holding it)"
@@ -113,7 +113,7 @@ pub(super) fn fingerprint_key(root: Option<&Path>) -> Result<()> {
                     root.display()
                 );
             }
-            let mut bytes = limits::read(&real, Kind::Config, MAX_KEY_FILE).map_err(|e| {
+            limits::read(&real, Kind::Config, MAX_KEY_FILE).map_err(|e| {
                 anyhow!(
                     "{KEY_FILE_ENV}: cannot read the key file {}: {}",
                     path.display(),
@@ -123,13 +123,14 @@ pub(super) fn fingerprint_key(root: Option<&Path>) -> Result<()> {
                         other => other.to_string(),
                     }
                 )
-            })?;
-            while bytes.last().is_some_and(u8::is_ascii_whitespace) {
-                bytes.pop();
-            }
-            bytes
+            })?
         }
     };
+    // a trailing newline (`echo … >`, a secret store's value) is not part of the key, so the same
+    // key reads the same from the variable and from a file
+    while key.last().is_some_and(u8::is_ascii_whitespace) {
+        key.pop();
+    }
     match crate::fingerprint::set_key(&key) {
         Ok(()) | Err(crate::fingerprint::KeyError::AlreadySet) => Ok(()),
         Err(e) => Err(anyhow!("{KEY_ENV}: {e}")),

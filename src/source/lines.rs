@@ -82,6 +82,31 @@ pub fn added_lines(old: &[u8], new: &[u8]) -> LineSet {
     LineSet::Some(bits)
 }
 
+/// How much of `new` was already in `old`: the share of `new`'s lines (as a multiset) that
+/// `old` holds, 0.0 to 1.0. What decides that a new path is a renamed and edited old one (git
+/// calls a pair a rename at 50% similarity).
+pub fn similarity(old: &[u8], new: &[u8]) -> f32 {
+    let mut counts: foldhash::HashMap<&[u8], u32> = foldhash::HashMap::default();
+    for line in old.split(|&b| b == b'\n') {
+        *counts.entry(line).or_default() += 1;
+    }
+    let (mut total, mut common) = (0u32, 0u32);
+    for line in new.split(|&b| b == b'\n') {
+        total += 1;
+        if let Some(n) = counts.get_mut(line)
+            && *n > 0
+        {
+            *n -= 1;
+            common += 1;
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        common as f32 / total as f32
+    }
+}
+
 /// Lines added relative to every one of `parents` (a merge adds only what none of its parents
 /// had). With no parents, everything is added.
 pub fn added_against_all(parents: &[&[u8]], new: &[u8]) -> LineSet {
@@ -102,6 +127,19 @@ pub fn added_against_all(parents: &[&[u8]], new: &[u8]) -> LineSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn similarity_is_the_share_of_new_lines_the_old_version_holds() {
+        for (old, new, expected) in [
+            (&b"a\nb\nc\nd"[..], &b"a\nb\nc\nd"[..], 1.0),
+            (b"a\nb\nc\nd", b"a\nb\nc\nX", 0.75),
+            (b"a\nb", b"X\nY\nZ\na", 0.25),
+            (b"", b"a", 0.0),
+            (b"a\na", b"a\na\na\na", 0.5),
+        ] {
+            assert_eq!(similarity(old, new), expected, "{old:?} {new:?}");
+        }
+    }
 
     #[test]
     fn byte_ranges_cover_the_added_lines_with_their_ends() {

@@ -170,3 +170,59 @@ fn path_rules_run_on_history_in_the_audit_and_the_baseline() {
     let (code, _, err) = run(&["git", "--baseline", "known.json"], &dir);
     assert_eq!(code, 0, "every finding is in the baseline: {err}");
 }
+
+/// A file of many ordinary lines and one token, committed as `a.txt`.
+fn committed_with_a_token() -> (tempfile::TempDir, PathBuf) {
+    let (t, dir) = repo();
+    let mut text: String = (0..40).map(|i| format!("setting_{i} = {i}\n")).collect();
+    text.push_str(&format!("token = {}\n", github_token()));
+    commit_file(&dir, "a.txt", &text, "add a");
+    (t, dir)
+}
+
+#[test]
+fn a_renamed_and_edited_file_reports_only_the_lines_the_edit_adds() {
+    let (_t, dir) = committed_with_a_token();
+    git(&dir, &["mv", "a.txt", "b.txt"]);
+    let mut text = std::fs::read_to_string(dir.join("b.txt")).expect("read");
+    text.push_str("one more = line\n");
+    write(&dir, "b.txt", &text);
+    git(&dir, &["add", "b.txt"]);
+    let (code, f, err) = findings(&["staged"], &dir);
+    assert_eq!(code, 0, "the token was already committed: {f:?} {err}");
+    git(&dir, &["commit", "-q", "-m", "rename and edit"]);
+    let (code, f, err) = findings(&["git", "--range", "HEAD~1..HEAD"], &dir);
+    assert_eq!(code, 0, "{f:?} {err}");
+
+    // a new secret added in the same renamed file is still reported, at its line
+    git(&dir, &["mv", "b.txt", "c.txt"]);
+    let fresh = github_token();
+    text.push_str(&format!("fresh = {fresh}\n"));
+    write(&dir, "c.txt", &text);
+    git(&dir, &["add", "c.txt"]);
+    let (code, f, err) = findings(&["staged"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["path"], "c.txt");
+    assert_eq!(f[0]["line"], 43);
+    git(&dir, &["commit", "-q", "-m", "rename, edit, new token"]);
+    let (code, f, err) = findings(&["git", "--range", "HEAD~1..HEAD"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["line"], 43);
+}
+
+#[test]
+fn a_new_file_that_shares_little_with_a_deleted_one_is_new() {
+    let (_t, dir) = committed_with_a_token();
+    let old = std::fs::read_to_string(dir.join("a.txt")).expect("read");
+    let token_line = old.lines().last().expect("token line").to_string();
+    git(&dir, &["rm", "-q", "a.txt"]);
+    // the old token, copied into an otherwise different file: not a rename, so it is added
+    let text: String = (0..40).map(|i| format!("other_{i} = x{i}\n")).collect();
+    write(&dir, "d.txt", format!("{text}{token_line}\n"));
+    git(&dir, &["add", "d.txt"]);
+    let (code, f, err) = findings(&["staged"], &dir);
+    assert_eq!(code, 1, "{f:?} {err}");
+    assert_eq!(f[0]["path"], "d.txt");
+}

@@ -10,6 +10,7 @@ mod resident;
 pub mod staged;
 
 use crate::location::CommitInfo;
+use crate::source::lines;
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use std::collections::HashSet;
@@ -291,6 +292,38 @@ fn is_blob(kind: gix::objs::tree::EntryKind) -> bool {
     )
 }
 
+/// A renamed-and-edited file's old version: of `candidates` (blobs the change removed), the
+/// one that holds the largest share of `new`'s lines, if it holds at least half of them (git's
+/// default rename threshold). Bounded like git's `diff.renameLimit`: with more candidates than
+/// `RENAME_LIMIT`, or blobs over 4 MB, no pairing is tried and the new path counts as new.
+fn rename_source(
+    repo: &Repo,
+    new: &[u8],
+    candidates: impl IntoIterator<Item = ObjectId>,
+    buf: &mut Vec<u8>,
+) -> Option<ObjectId> {
+    const RENAME_LIMIT: usize = 400;
+    const MAX_BYTES: u64 = 4 << 20;
+    let candidates: Vec<ObjectId> = candidates.into_iter().take(RENAME_LIMIT + 1).collect();
+    if candidates.len() > RENAME_LIMIT || new.len() as u64 > MAX_BYTES {
+        return None;
+    }
+    let mut best: Option<(f32, ObjectId)> = None;
+    for id in candidates {
+        if repo.object_size(&id).is_none_or(|n| n > MAX_BYTES) {
+            continue;
+        }
+        let Ok(Some(old)) = repo.read_blob(&id, buf) else {
+            continue;
+        };
+        let score = lines::similarity(old, new);
+        if score >= 0.5 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, id));
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
 /// One file whose content differs between an old and a new tree.
 #[derive(Debug, Clone)]
 pub(crate) struct Change {
@@ -381,10 +414,19 @@ fn diff_trees(
             }
         }
     }
-    out.extend(
-        changes
-            .into_iter()
-            .filter(|c| c.old.is_some() || !removed_blobs.contains(&c.new)),
-    );
+    changes.retain(|c| c.old.is_some() || !removed_blobs.contains(&c.new));
+    if !removed_blobs.is_empty() && changes.iter().any(|c| c.old.is_none()) {
+        // a new path that holds most of a removed blob's lines is that file renamed and
+        // edited: diffed against it, only the edit's lines are added
+        let mut candidates: Vec<ObjectId> = removed_blobs.into_iter().collect();
+        candidates.sort();
+        let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
+        for c in changes.iter_mut().filter(|c| c.old.is_none()) {
+            if let Ok(Some(new)) = repo.read_blob(&c.new, &mut new_buf) {
+                c.old = rename_source(repo, new, candidates.iter().copied(), &mut old_buf);
+            }
+        }
+    }
+    out.extend(changes);
     Ok(())
 }

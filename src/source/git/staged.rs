@@ -34,6 +34,7 @@ pub fn scan(
         dirs: HashMap::new(),
         buf: Vec::new(),
         blobs: None,
+        deleted: None,
     };
     let mut unchanged: HashSet<Vec<u8>> = HashSet::new();
     if let (Some(ext), Some(root)) = (index.tree(), head_tree) {
@@ -88,6 +89,19 @@ pub fn scan(
                 }));
                 continue;
             }
+        };
+        // a new path that holds most of a file the index deletes: that file renamed and edited
+        let old = match old {
+            None if head.root.is_some() => {
+                let deleted = head.deleted(&index, &unchanged);
+                if deleted.is_empty() {
+                    None
+                } else {
+                    let deleted = deleted.to_vec();
+                    super::rename_source(repo, new, deleted, &mut old_buf)
+                }
+            }
+            old => old,
         };
         let old_bytes: &[u8] = match old {
             Some(id) => repo
@@ -178,6 +192,8 @@ struct HeadTree<'r> {
     buf: Vec<u8>,
     /// every blob of HEAD's tree, read on first need (only when a new path is staged)
     blobs: Option<HashSet<ObjectId>>,
+    /// the blobs of HEAD's files that the index no longer has, read on first need
+    deleted: Option<Vec<ObjectId>>,
 }
 
 impl HeadTree<'_> {
@@ -228,6 +244,39 @@ impl HeadTree<'_> {
             self.blobs = Some(set);
         }
         self.blobs.get_or_insert_with(HashSet::new)
+    }
+
+    /// The blobs of HEAD's files (outside unchanged directories) whose path the index no
+    /// longer holds: where a renamed file came from.
+    fn deleted(&mut self, index: &gix::index::File, unchanged: &HashSet<Vec<u8>>) -> &[ObjectId] {
+        if self.deleted.is_none() {
+            let mut out = Vec::new();
+            let mut stack: Vec<(ObjectId, Vec<u8>)> =
+                self.root.map(|r| (r, Vec::new())).into_iter().collect();
+            while let Some((t, dir)) = stack.pop() {
+                let Ok(entries) = read_tree(self.repo, &t, &mut self.buf) else {
+                    continue;
+                };
+                for e in entries {
+                    let mut path = dir.clone();
+                    if !path.is_empty() {
+                        path.push(b'/');
+                    }
+                    path.extend_from_slice(&e.name);
+                    if e.kind == gix::objs::tree::EntryKind::Tree {
+                        if !unchanged.contains(&path) {
+                            stack.push((e.oid, path));
+                        }
+                    } else if is_blob(e.kind) && index.entry_by_path(path.as_bstr()).is_none() {
+                        out.push(e.oid);
+                    }
+                }
+            }
+            out.sort();
+            out.dedup();
+            self.deleted = Some(out);
+        }
+        self.deleted.as_deref().unwrap_or(&[])
     }
 
     fn blob_at(&mut self, path: &gix::bstr::BStr) -> Option<ObjectId> {

@@ -9,8 +9,9 @@ use crate::fingerprint::fingerprint;
 use crate::location::{Location, Locator, Position};
 use crate::report::Summary;
 use crate::rules::Rule;
-use crate::scan::{Engine, Match, Scanner, decode, is_binary};
+use crate::scan::{Engine, Match, Scanner, decode};
 use crate::secret::Secret;
+use crate::source::binary::is_binary;
 use crate::source::git::{self, HistoryOptions, RangeOptions, Repo, StagedOptions};
 use crate::source::{self, Blob, BlobId, Event, fs::DirOptions};
 use std::collections::{HashMap, HashSet};
@@ -160,12 +161,13 @@ impl<'e> Worker<'e> {
             }
             return;
         }
-        let binary = is_binary(bytes);
+        let binary = is_binary(b.path, bytes);
         if !b.path.is_empty() {
             self.files(b, binary);
         }
         if binary {
             self.out.summary.skipped += 1;
+            self.out.summary.binary += 1;
             if self.collect_skips {
                 let what = match (b.path, b.id) {
                     ("", Some(id)) => format!("blob {}", crate::finding::blob_hex(&id)),
@@ -516,6 +518,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         outcome.summary.files += o.summary.files;
         outcome.summary.bytes += o.summary.bytes;
         outcome.summary.skipped += o.summary.skipped;
+        outcome.summary.binary += o.summary.binary;
     }
     if let Some((repo, opts, seen)) = &history_repo {
         let mut w = Worker::new(engine, &plan.filters, collect);
@@ -594,7 +597,7 @@ fn audit_structure(
         let before = w.out.findings.len();
         match ev {
             Event::Blob(b) => {
-                let binary = is_binary(b.bytes);
+                let binary = is_binary(b.path, b.bytes);
                 w.files(&b, binary);
             }
             other => w.handle(other),

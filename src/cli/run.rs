@@ -377,10 +377,15 @@ fn summarize(o: &Outcome, msgs: &Messages, mode: Mode) {
         human_bytes(s.bytes),
         s.elapsed_ms
     );
+    let binary = if s.binary > 0 {
+        format!(", {} of them binary", s.binary)
+    } else {
+        String::new()
+    };
     let skipped = if s.skipped > 0 && !msgs.verbose {
-        format!(", skipped {} (-v says which)", s.skipped)
+        format!(", skipped {}{binary} (-v says which)", s.skipped)
     } else if s.skipped > 0 {
-        format!(", skipped {}", s.skipped)
+        format!(", skipped {}{binary}", s.skipped)
     } else {
         String::new()
     };

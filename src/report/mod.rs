@@ -27,6 +27,9 @@ pub struct Summary {
     pub files: u64,
     pub bytes: u64,
     pub skipped: u64,
+    /// Of the skipped: files and blobs skipped as binary.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub binary: usize,
     pub errors: usize,
     pub rules: usize,
     pub elapsed_ms: u64,

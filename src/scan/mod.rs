@@ -9,14 +9,12 @@
 //! validator, allowlist and inline-marker checks. This module reads no files and knows nothing of
 //! sources or reports.
 
-mod binary;
 mod check;
 pub mod decode;
 mod entropy;
 mod placeholder;
 mod prefilter;
 
-pub use binary::is_binary;
 pub use check::{CheckFailure, CheckKind, check_rules, overlaps};
 pub use entropy::shannon;
 pub use prefilter::{MIN_KEYWORD, Prefilter};

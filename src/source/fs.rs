@@ -172,7 +172,19 @@ fn read_entry(entry: &DirEntry, max: u64, buf: &mut Vec<u8>) -> ReadOutcome {
         });
     }
     buf.clear();
-    match (&mut file).take(max.saturating_add(1)).read_to_end(buf) {
+    // the head first: a binary file (a NUL in its first 8000 bytes, and no text name) is not
+    // read further, whatever its size; path rules only need its name
+    if let Err(e) = (&mut file)
+        .take(super::binary::PEEK as u64)
+        .read_to_end(buf)
+    {
+        return io_err(e);
+    }
+    if super::binary::looks_binary(buf) && !super::binary::named_as_text(&display_path(path)) {
+        return ReadOutcome::Bytes;
+    }
+    let rest = max.saturating_add(1).saturating_sub(buf.len() as u64);
+    match (&mut file).take(rest).read_to_end(buf) {
         Ok(_) if buf.len() as u64 > max => ReadOutcome::Other(Event::Skipped {
             path: display_path(path),
             reason: Skip::TooLarge(buf.len() as u64),

@@ -2,6 +2,7 @@
 //! the size gate before reading, and reports per-item problems as events rather than failing the
 //! run. This module knows nothing of rules, matching or reports.
 
+pub mod binary;
 pub mod fs;
 pub mod git;
 pub mod lines;

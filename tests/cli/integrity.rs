@@ -226,3 +226,64 @@ fn a_new_file_that_shares_little_with_a_deleted_one_is_new() {
     assert_eq!(code, 1, "{f:?} {err}");
     assert_eq!(f[0]["path"], "d.txt");
 }
+
+#[test]
+fn a_nul_byte_does_not_hide_a_file_whose_name_says_text_and_binaries_are_counted() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dir = t.path();
+    let tok = github_token();
+    write(dir, ".env", format!("A=1\0\nTOKEN={tok}\n"));
+    write(
+        dir,
+        "config/settings.yaml",
+        format!("x: \"\0\"\ntoken: {tok}\n"),
+    );
+    write(dir, "logo.png", b"\x89PNG\r\n\x1a\n\0\0\0 not scanned");
+    let (code, out, err) = run(&["dir", ".", "--format", "json"], dir);
+    assert_eq!(code, 1, "{err}");
+    let report = json_of(&out);
+    let f = report["findings"].as_array().cloned().unwrap_or_default();
+    let paths: Vec<&str> = f
+        .iter()
+        .filter(|x| x["rule_id"] == "github-pat-classic")
+        .flat_map(|x| {
+            std::iter::once(x["path"].as_str().unwrap_or_default()).chain(
+                x["also_at"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["path"].as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(paths, [".env", "config/settings.yaml"], "{f:?}");
+    assert_eq!(report["summary"]["binary"], 1, "{out}");
+    assert!(err.contains("1 of them binary"), "{err}");
+
+    // the same in a commit being made
+    let (_t, repo_dir) = repo();
+    commit_file(&repo_dir, "README.md", "# app\n", "init");
+    write(&repo_dir, ".env", format!("A=1\0\nTOKEN={tok}\n"));
+    git(&repo_dir, &["add", ".env"]);
+    let (code, f, err) = findings(&["staged"], &repo_dir);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        f.iter().any(|x| x["rule_id"] == "github-pat-classic"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_huge_binary_file_is_judged_by_its_head() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dir = t.path();
+    // 64 MB of NULs with a token at the end: binary by its head, never read whole
+    let mut big = vec![0u8; 64 << 20];
+    let tok = github_token();
+    let at = big.len() - tok.len() - 1;
+    big[at..at + tok.len()].copy_from_slice(tok.as_bytes());
+    write(dir, "disk.img", &big);
+    let (code, _, err) = run(&["dir", ".", "--max-file-size", "1G", "-v"], dir);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("disk.img: skipped: binary"), "{err}");
+}

@@ -108,10 +108,12 @@ pub fn check_rules(engine: &Engine) -> (Vec<CheckFailure>, usize) {
                 ));
                 continue;
             }
+            // what a real scan reports: overlaps between rules resolved, so an example that
+            // another rule would take is not this rule's finding
             let found_matches = if rule.paths.is_some() {
                 scanner.scan_file(path, body.as_bytes(), false)
             } else {
-                scanner.scan_unresolved(body.as_bytes())
+                scanner.scan(body.as_bytes())
             };
             let found: Vec<String> = found_matches
                 .iter()

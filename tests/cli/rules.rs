@@ -354,3 +354,36 @@ fn secrets_inside_base64_and_percent_encoding_are_decoded_and_reported_where_enc
     );
     assert!(got.iter().all(|(_, p, _, _)| p != "noise.txt"), "{got:#?}");
 }
+
+#[test]
+fn rules_check_fails_an_example_a_real_scan_reports_under_another_rule() {
+    // both rules match the token of `ACME_TOKEN=acme_…`; a scan reports one finding, under one
+    // of them: the other rule's identical example must fail its check
+    let t = tempfile::tempdir().expect("tempdir");
+    write(
+        t.path(),
+        "overlap.yml",
+        r#"rules:
+  - id: acme-token
+    name: Acme token
+    keywords: [acme_]
+    regex: '\b(?P<secret>acme_[a-z0-9]{16})\b'
+    examples:
+      - 'ACME_TOKEN=acme_{{alnumlower 16}}'
+      - 'ACME_TOKEN=acme_{{alnumlower 16}} # again'
+    negative: ['acme_', 'acme_short']
+  - id: acme-token-assigned
+    name: Acme token assigned
+    keywords: [acme_token]
+    regex: 'ACME_TOKEN=(?P<secret>acme_[a-z0-9]{16})\b'
+    examples:
+      - 'ACME_TOKEN=acme_{{alnumlower 16}}'
+      - 'ACME_TOKEN=acme_{{alnumlower 16}} # again'
+    negative: ['acme_', 'acme_short']
+"#,
+    );
+    let (code, out, err) = run(&["rules", "check", "overlap.yml"], t.path());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("example 1 is not found"), "{out}");
+    assert!(out.contains("example 2 is not found"), "{out}");
+}

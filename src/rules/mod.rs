@@ -331,7 +331,29 @@ mod tests {
     #[test]
     fn builtin_rules_load_and_are_enough() {
         let rules = builtin_rules().expect("built-in rules load");
-        assert!(rules.len() >= 6, "only {} rules", rules.len());
+        // the README promises over 440 rules
+        assert!(rules.len() >= 440, "only {} rules", rules.len());
+        let without: Vec<&str> = rules
+            .iter()
+            .filter(|r| {
+                !r.info.remediation.contains("https://")
+                    && !r.info.references.iter().any(|u| u.starts_with("https://"))
+            })
+            .map(|r| r.id())
+            .collect();
+        assert!(
+            without.is_empty(),
+            "every rule says where to revoke (remediation text with a URL): {without:?}"
+        );
+        let empty: Vec<&str> = rules
+            .iter()
+            .filter(|r| r.info.remediation.trim().len() < 20)
+            .map(|r| r.id())
+            .collect();
+        assert!(
+            empty.is_empty(),
+            "rules without remediation text: {empty:?}"
+        );
     }
 
     #[test]

@@ -277,12 +277,19 @@ fn a_baseline_survives_a_line_inserted_above_and_a_rebase_but_not_a_changed_secr
     let (code, _, _) = run(&["dir", "--baseline", ".keyhound-baseline.json"], &dir);
     assert_eq!(code, 0);
 
-    // a rebase rewrites every commit id: still known
-    git(&dir, &["checkout", "-q", "-b", "topic", "HEAD~1"]);
-    commit_file(&dir, "other.txt", "hello\n", "topic work");
-    git(&dir, &["rebase", "-q", "main"]);
-    let (code, list, _) = findings(&with, &dir);
-    assert_eq!((code, list.len()), (0, 0));
+    // a rebase rewrites every commit id, those that hold the secret included: still known
+    let (_, before, _) = findings(&["git"], &dir);
+    let introduced = before[0]["commit"]["commit"].clone();
+    git(&dir, &["rebase", "-q", "--force-rebase", "--root"]);
+    let (_, after, _) = findings(&["git"], &dir);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_ne!(
+        after[0]["commit"]["commit"], introduced,
+        "the commit that added the secret was rewritten"
+    );
+    assert_eq!(after[0]["fingerprint"], before[0]["fingerprint"]);
+    let (code, list, err) = findings(&with, &dir);
+    assert_eq!((code, list.len()), (0, 0), "{err}");
 
     // the same place with a different secret is new
     let new = github_token();
@@ -300,14 +307,17 @@ fn a_baseline_survives_a_line_inserted_above_and_a_rebase_but_not_a_changed_secr
 
 #[test]
 fn two_branches_adding_baseline_entries_merge_cleanly() {
+    // an empty baseline on main: both branches add their entry at the same place (between `{`
+    // and the version line), a conflict for git's default merge that `merge=union` resolves
     let (_t, dir) = repo();
-    commit_file(&dir, "a.conf", &format!("T={}\n", github_token()), "a");
+    commit_file(&dir, "README.md", "# app\n", "init");
     write(
         &dir,
         ".gitattributes",
         ".keyhound-baseline.json merge=union\n",
     );
-    run(&["baseline", ".keyhound-baseline.json"], &dir);
+    let (code, _, err) = run(&["baseline", ".keyhound-baseline.json"], &dir);
+    assert_eq!(code, 0, "{err}");
     git(&dir, &["add", "."]);
     git(&dir, &["commit", "-q", "-m", "baseline"]);
     for branch in ["one", "two"] {
@@ -324,15 +334,32 @@ fn two_branches_adding_baseline_entries_merge_cleanly() {
     }
     git(&dir, &["checkout", "-q", "main"]);
     git(&dir, &["merge", "-q", "one"]);
+    // git does the merge, with the union driver from .gitattributes
     git(&dir, &["merge", "-q", "--no-edit", "two"]);
+    let parents = git(&dir, &["log", "-1", "--format=%P"]);
+    assert_eq!(parents.split(' ').count(), 2, "a real merge: {parents}");
+    let text = std::fs::read_to_string(dir.join(".keyhound-baseline.json")).expect("read");
+    assert_eq!(text.matches("github-pat-classic").count(), 2, "{text}");
+    assert!(!text.contains("<<<<<<<"), "{text}");
     let (code, list, err) = findings(&["git", "--baseline", ".keyhound-baseline.json"], &dir);
     assert_eq!(
         (code, list.len()),
         (0, 0),
-        "merged baseline knows all three: {err}"
+        "the merged baseline is valid and knows both: {err}"
     );
-    let text = std::fs::read_to_string(dir.join(".keyhound-baseline.json")).expect("read");
-    assert_eq!(text.matches("github-pat-classic").count(), 3, "{text}");
+    // without the union driver the same merge conflicts: the attribute is what makes it clean
+    git(&dir, &["reset", "-q", "--hard", "HEAD~1"]);
+    write(
+        &dir,
+        ".git/info/attributes",
+        ".keyhound-baseline.json merge=text\n",
+    );
+    let out = super::git::pinned("git", &dir)
+        .args(["merge", "-q", "--no-edit", "two"])
+        .env("HOME", &dir)
+        .output()
+        .expect("git");
+    assert!(!out.status.success(), "conflicts without merge=union");
 }
 
 #[test]
@@ -490,4 +517,95 @@ fn rules_explain_lists_every_way_to_suppress() {
     ] {
         assert!(out.contains(way), "{way}: {out}");
     }
+}
+
+#[test]
+fn a_baseline_named_in_the_config_is_applied() {
+    let (t, _, _) = three_secrets();
+    let (code, _, err) = run(&["dir", "--write-baseline", "known.json"], t.path());
+    assert_eq!(code, 1, "{err}");
+    write(
+        t.path(),
+        ".keyhound.yml",
+        "version: 1\nbaseline: known.json\n",
+    );
+    let (code, list, err) = findings(&["dir"], t.path());
+    assert_eq!((code, list.len()), (0, 0), "{err}");
+    assert!(err.contains("3 already in the baseline"), "{err}");
+    // a new secret is still reported
+    write(t.path(), "src/new.conf", format!("T={}\n", github_token()));
+    let (code, list, _) = findings(&["dir"], t.path());
+    assert_eq!(
+        (code, paths_of(&list)),
+        (1, vec!["src/new.conf".to_string()])
+    );
+    // the flag wins over nothing: without the config line all four are back
+    write(t.path(), ".keyhound.yml", "version: 1\n");
+    let (_, list, _) = findings(&["dir"], t.path());
+    assert_eq!(list.len(), 4);
+    // a configured baseline that is missing is an error, not a silent pass
+    write(
+        t.path(),
+        ".keyhound.yml",
+        "version: 1\nbaseline: gone.json\n",
+    );
+    let (code, _, err) = run(&["dir"], t.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("gone.json"), "{err}");
+}
+
+#[test]
+fn config_from_ref_applies_the_base_commits_ignore_file_and_baseline() {
+    let (_t, dir) = repo();
+    let (known, ignored) = (github_token(), github_token());
+    // the base knows two secrets: one by its baseline, one by its ignore file
+    commit_file(&dir, "old/a.conf", &format!("T={known}\n"), "old a");
+    commit_file(&dir, "old/b.conf", &format!("T={ignored}\n"), "old b");
+    let (_, list, _) = findings(&["git"], &dir);
+    let fp_of = |path: &str| {
+        list.iter()
+            .find(|f| f["path"] == path)
+            .and_then(|f| f["fingerprint"].as_str())
+            .expect("finding")
+            .to_string()
+    };
+    let (fa, fb) = (fp_of("old/a.conf"), fp_of("old/b.conf"));
+    let (code, _, err) = run(&["dir", "old/a.conf", "--write-baseline", "kb.json"], &dir);
+    assert_eq!(code, 1, "{err}");
+    write(&dir, ".keyhoundignore", format!("{fb}  # reviewed\n"));
+    write(&dir, ".keyhound.yml", "version: 1\nbaseline: kb.json\n");
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "adopt keyhound"]);
+    let base = git(&dir, &["rev-parse", "HEAD"]);
+    // the change copies both known secrets into new files and drops the ignore file and the
+    // baseline from the work tree: only the base's copies can hide them
+    git(&dir, &["checkout", "-q", "-b", "pr"]);
+    write(&dir, "new/a.conf", format!("T={known}\n"));
+    write(&dir, "new/b.conf", format!("T={ignored}\n"));
+    let third = github_token();
+    write(&dir, "new/c.conf", format!("T={third}\n"));
+    git(&dir, &["rm", "-q", ".keyhoundignore", "kb.json"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "copy"]);
+    let range = format!("{base}..HEAD");
+    let (code, list, err) = findings(&["git", "--range", &range, "--no-config"], &dir);
+    assert_eq!(
+        (code, list.len()),
+        (1, 3),
+        "all three are added lines: {err}"
+    );
+    let (code, list, err) = findings(
+        &["git", "--range", &range, "--config-from-ref", &base],
+        &dir,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(paths_of(&list), vec!["new/c.conf"], "{err}");
+    assert!(
+        list.iter()
+            .all(|f| f["fingerprint"] != fa.as_str() && f["fingerprint"] != fb.as_str())
+    );
+    assert!(
+        err.contains("1 in .keyhoundignore") && err.contains("1 already in the baseline"),
+        "{err}"
+    );
 }

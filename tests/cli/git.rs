@@ -148,6 +148,8 @@ fn a_secret_introduced_by_a_merge_is_attributed_to_the_merge() {
     git(&dir, &["add", "app.cfg"]);
     git(&dir, &["commit", "-q", "-m", "merge side"]);
     let merge = git(&dir, &["rev-parse", "HEAD"]);
+    let parents = git(&dir, &["log", "-1", "--format=%P", "HEAD"]);
+    assert_eq!(parents.split(' ').count(), 2, "HEAD is a merge: {parents}");
     let (code, f, err) = findings(&["git", "--range", &format!("{base}..HEAD")], &dir);
     assert_eq!(code, 1, "{err}");
     assert_eq!(f.len(), 1);
@@ -322,13 +324,36 @@ fn staged_works_before_the_first_commit_and_skips_deletions_symlinks_and_binarie
     let mut bin = b"\0\0BIN".to_vec();
     bin.extend_from_slice(github_token().as_bytes());
     write(&dir, "blob.bin", bin);
+    // git stores a symbolic link as a blob holding its target: this one's target is a secret,
+    // so a `staged` that read links would report it
     #[cfg(unix)]
-    std::os::unix::fs::symlink("first.env", dir.join("link.env")).expect("symlink");
+    std::os::unix::fs::symlink(
+        format!("T={}", fake("{{valid github-crc32 gho_}}")),
+        dir.join("link.env"),
+    )
+    .expect("symlink");
     git(&dir, &["add", "-A"]);
+    #[cfg(unix)]
+    assert_eq!(
+        git(&dir, &["ls-files", "-s", "link.env"]).split(' ').next(),
+        Some("120000"),
+        "staged as a link"
+    );
     let (code, f, err) = findings(&["staged"], &dir);
     assert_eq!(code, 1, "{err}");
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0]["path"], "first.env");
+    // the same link's target is a finding where links are read as files: `git show :link.env`
+    #[cfg(unix)]
+    {
+        let target = git(&dir, &["cat-file", "-p", ":link.env"]);
+        let out = keyhound()
+            .args(["stdin", "--format", "json"])
+            .write_stdin(target)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "the link target holds a secret");
+    }
     git(&dir, &["commit", "-q", "-m", "first"]);
     git(&dir, &["rm", "-q", "first.env"]);
     let (code, _, err) = findings(&["staged"], &dir);
@@ -581,4 +606,263 @@ fn unreachable_objects_are_reported_only_with_include_unreachable() {
     let (code, f, err) = findings(&["git", "--include-unreachable"], &dir);
     assert_eq!(code, 1, "{err}");
     assert_eq!(f[0]["path"], format!("(unreachable blob {id})"));
+}
+
+/// Every way a secret could reach the output of `git` and `--range`: none prints it.
+#[test]
+fn git_and_range_output_never_holds_the_secret() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let tok = github_token();
+    commit_file(&dir, "deploy/app.env", &format!("TOKEN={tok}\n"), "add");
+    commit_file(&dir, "copy.env", &format!("TOKEN={tok}\n"), "copy");
+    for args in [
+        &["git"][..],
+        &["git", "-v"],
+        &["git", "--range", "HEAD~2..HEAD"],
+        &["git", "--range", "HEAD~2..HEAD", "-v"],
+    ] {
+        for format in ["human", "json", "jsonl", "sarif"] {
+            let mut a = args.to_vec();
+            a.extend(["--format", format]);
+            let (code, out, err) = run(&a, &dir);
+            assert_eq!(code, 1, "{a:?}: {err}");
+            assert!(
+                out.contains("deploy/app.env") || out.contains("deploy%2Fapp.env"),
+                "{a:?}: {out}"
+            );
+            assert!(!out.contains(&tok), "{a:?} printed the secret: {out}");
+            assert!(!err.contains(&tok), "{a:?} printed the secret: {err}");
+            // not even most of it
+            assert!(
+                !out.contains(&tok[4..30]) && !err.contains(&tok[4..30]),
+                "{a:?}"
+            );
+        }
+    }
+    let (_, out, _) = run(&["git", "--format", "json", "--show-secrets"], &dir);
+    assert!(out.contains(&tok), "--show-secrets shows it");
+}
+
+/// An error about scanned content (a damaged object holding a secret) names the object, never
+/// the content.
+#[test]
+fn errors_never_hold_the_secret() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let tok = github_token();
+    // a config line that holds a key instead of a fingerprint is an error that does not echo it
+    write(&dir, ".keyhoundignore", format!("{tok}  # oops\n"));
+    let (code, out, err) = run(&["git"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(".keyhoundignore:1"), "{err}");
+    assert!(!err.contains(&tok) && !out.contains(&tok), "{err}");
+    assert!(!err.contains(&tok[4..30]), "{err}");
+}
+
+#[test]
+fn the_audit_lists_every_place_and_the_date_of_the_commit_that_added_it() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    let tok = github_token();
+    let first = commit_file(&dir, "one/first.env", &format!("T={tok}\n"), "first");
+    commit_file(&dir, "two/second.yml", &format!("token: {tok}\n"), "second");
+    commit_file(
+        &dir,
+        "two/second.yml",
+        &format!("# moved\ntoken: {tok}\n"),
+        "third",
+    );
+    let (code, f, err) = findings(&["git"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 1, "one secret, one finding: {f:?}");
+    assert_eq!(f[0]["path"], "one/first.env");
+    assert_eq!(f[0]["commit"]["commit"], first);
+    let date = git(&dir, &["log", "-1", "--format=%aI", &first]);
+    let reported = f[0]["commit"]["date"].as_str().expect("a date");
+    // RFC 3339 either way: UTC as `Z` or `+00:00`
+    let utc = |d: &str| d.replace("+00:00", "Z");
+    assert_eq!(utc(reported), utc(&date), "{f:?}");
+    let also: Vec<(String, u64)> = f[0]["also_at"]
+        .as_array()
+        .expect("also_at")
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap_or_default().to_string(),
+                p["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        also.contains(&("two/second.yml".to_string(), 1)),
+        "{also:?}"
+    );
+    assert!(
+        !also.iter().any(|(p, _)| p == "one/first.env"),
+        "the first place is not repeated: {also:?}"
+    );
+    // the human report says it too
+    let (_, out, _) = run(&["git"], &dir);
+    assert!(out.contains("two/second.yml"), "{out}");
+}
+
+#[test]
+fn sarif_of_an_audit_validates_with_nested_unusual_and_unreachable_paths() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    commit_file(
+        &dir,
+        "deep/dir with space/caf\u{e9} #1.env",
+        &format!("T={}\n", github_token()),
+        "nested",
+    );
+    write(&dir, "dangling.txt", format!("{}\n", github_token()));
+    git(&dir, &["hash-object", "-w", "dangling.txt"]);
+    std::fs::remove_file(dir.join("dangling.txt")).expect("rm");
+    let (code, out, err) = run(&["git", "--include-unreachable", "--format", "sarif"], &dir);
+    assert_eq!(code, 1, "{err}");
+    let doc = json_of(&out);
+    super::reports::assert_valid_sarif(&doc);
+    let uris: Vec<&str> = doc["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert_eq!(uris.len(), 2, "{uris:?}");
+    assert!(
+        uris.contains(&"deep/dir%20with%20space/caf%C3%A9%20%231.env"),
+        "{uris:?}"
+    );
+}
+
+#[test]
+fn staged_skips_submodules_and_conflicted_entries() {
+    let (t, dir) = repo();
+    commit_file(&dir, "app.cfg", "name=app\nmode=one\n", "init");
+    // a submodule whose own files hold a secret: the parent's commit records only its commit id
+    let sub = t.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    git(&sub, &["init", "-q", "-b", "main"]);
+    commit_file(&sub, "sub.env", &format!("T={}\n", github_token()), "sub");
+    git(
+        &dir,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            sub.to_str().expect("utf-8 path"),
+            "vendor/sub",
+        ],
+    );
+    let staged = git(&dir, &["ls-files", "-s", "vendor/sub"]);
+    assert!(staged.starts_with("160000 "), "a gitlink: {staged}");
+    let (code, f, err) = findings(&["staged"], &dir);
+    assert_eq!((code, f.len()), (0, 0), "a submodule is not read: {err}");
+    git(&dir, &["commit", "-q", "-m", "add submodule"]);
+
+    // a conflicted merge: the secret is only in the conflicted file's other side
+    git(&dir, &["checkout", "-q", "-b", "side"]);
+    let theirs = fake("{{valid github-crc32 gho_}}");
+    commit_file(
+        &dir,
+        "app.cfg",
+        &format!("name=app\nmode=side\ntoken={theirs}\n"),
+        "side",
+    );
+    git(&dir, &["checkout", "-q", "main"]);
+    commit_file(&dir, "app.cfg", "name=app\nmode=main\n", "main");
+    let out = super::git::pinned("git", &dir)
+        .args(["merge", "-q", "side"])
+        .env("HOME", &dir)
+        .output()
+        .expect("git");
+    assert!(!out.status.success(), "the merge must conflict");
+    let stages = git(&dir, &["ls-files", "-u", "app.cfg"]);
+    assert_eq!(stages.lines().count(), 3, "conflicted: {stages}");
+    let other = github_token();
+    write(&dir, "other.txt", format!("{other}\n"));
+    git(&dir, &["add", "other.txt"]);
+    let (code, f, err) = findings(&["staged", "--show-secrets"], &dir);
+    assert_eq!(code, 1, "{err}");
+    let secrets: Vec<&str> = f.iter().filter_map(|x| x["secret"].as_str()).collect();
+    assert_eq!(secrets, [other.as_str()], "the conflicted entry is skipped");
+    // resolved (staged at stage 0) the file is read like any other
+    write(
+        &dir,
+        "app.cfg",
+        format!("name=app\nmode=both\ntoken={theirs}\n"),
+    );
+    git(&dir, &["add", "app.cfg"]);
+    let (_, f, _) = findings(&["staged", "--show-secrets"], &dir);
+    let mut secrets: Vec<&str> = f.iter().filter_map(|x| x["secret"].as_str()).collect();
+    secrets.sort();
+    let mut want = [other.as_str(), theirs.as_str()];
+    want.sort();
+    assert_eq!(secrets, want);
+}
+
+#[test]
+fn a_missing_or_empty_range_tip_is_an_error_or_head() {
+    let (_t, dir) = repo();
+    let base = commit_file(&dir, "a.txt", "a\n", "init");
+    commit_file(&dir, "b.txt", &format!("{}\n", github_token()), "add");
+    // a tip that does not exist: exit 2, naming it
+    let (code, out, err) = run(
+        &["git", "--range", &format!("{base}..no-such-branch")],
+        &dir,
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("no-such-branch"), "{err}");
+    assert!(!err.contains("no secrets found"), "{err}");
+    // `BASE..` means BASE..HEAD, as in git
+    let (code, f, err) = findings(&["git", "--range", &format!("{base}..")], &dir);
+    assert_eq!((code, f.len()), (1, 1), "{err}");
+    assert_eq!(f[0]["path"], "b.txt");
+    // an empty range (the tip is the base) scans nothing and says so
+    let (code, f, err) = findings(&["git", "--range", "HEAD..HEAD"], &dir);
+    assert_eq!((code, f.len()), (0, 0), "{err}");
+}
+
+#[test]
+fn install_hook_honours_core_hooks_path() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", "a\n", "init");
+    git(&dir, &["config", "core.hooksPath", ".githooks"]);
+    let (code, _, err) = run(&["install-hook"], &dir);
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.join(".githooks/pre-commit").is_file(), "{err}");
+    assert!(
+        !dir.join(".git/hooks/pre-commit").exists(),
+        "not where git would not look"
+    );
+    assert!(err.contains(".githooks"), "says where: {err}");
+    write(&dir, "a.txt", format!("a\n{}\n", github_token()));
+    git(&dir, &["add", "a.txt"]);
+    let out = pinned("git", &dir)
+        .args(["commit", "-q", "-m", "leak"])
+        .env("PATH", path_with_keyhound())
+        .output()
+        .expect("git");
+    assert!(
+        !out.status.success(),
+        "the hook in core.hooksPath blocks it"
+    );
+    assert!(
+        stderr_of(&out).contains("commit blocked"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// PATH with the directory of the keyhound binary under test first.
+pub fn path_with_keyhound() -> std::ffi::OsString {
+    let bin = assert_cmd::cargo::cargo_bin("keyhound");
+    let dir = bin.parent().expect("binary folder").to_path_buf();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(dir).chain(std::env::split_paths(&rest)))
+        .expect("PATH joins")
 }

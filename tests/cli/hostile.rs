@@ -1,6 +1,7 @@
 //! Hostile inputs: none may panic or hide the findings in the other files.
 
 use super::*;
+use std::process::Command as Proc;
 
 /// A folder with one good finding and the hostile file `name`; returns (code, stdout, stderr).
 fn scan_with(name: &str, contents: &[u8], extra: &[&str]) -> (i32, String, String) {
@@ -50,7 +51,12 @@ fn empty_file_is_fine() {
 
 #[test]
 fn ten_megabyte_single_line_is_scanned_with_the_secret_at_its_end() {
-    let mut data = "a".repeat(10 * 1024 * 1024 - 100).into_bytes();
+    // 128 KiB of a keyword-like run (a keyword hit at every byte), then filler that is not a
+    // keyword: the whole 10 MB line is still read and scanned, and the debug build the tests
+    // run does not spend a minute in per-hit work (all 10 MB of `a` took 52 s)
+    let hits = 128 * 1024;
+    let mut data = "a".repeat(hits).into_bytes();
+    data.extend_from_slice("x".repeat(10 * 1024 * 1024 - 100 - hits).as_bytes());
     data.extend_from_slice(format!(" {}", fake("{{valid github-crc32 ghu_}}")).as_bytes());
     let (code, out, err) = scan_with("minified.js", &data, &["--max-file-size", "20M"]);
     assert_eq!(code, 1, "{err}");
@@ -108,20 +114,44 @@ fn unreadable_file_is_an_error_and_everything_else_is_still_scanned() {
 
 #[cfg(unix)]
 #[test]
-fn permission_denied_is_an_error_when_not_root() {
+fn permission_denied_is_an_error_and_the_rest_is_scanned() {
     use std::os::unix::fs::PermissionsExt;
     let t = tempfile::tempdir().expect("tempdir");
     write(t.path(), "good.txt", format!("{}\n", github_token()));
     write(t.path(), "locked.txt", "x");
     let locked = t.path().join("locked.txt");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let mut cmd = keyhound();
     if std::fs::read(&locked).is_ok() {
-        // running as root: permissions do not stop us; the /proc/self/mem test covers this path
-        return;
+        // root reads anything: run the binary as `nobody` instead (CI runs the tests as root)
+        assert!(
+            Proc::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+                .status()
+                .is_ok_and(|s| s.success()),
+            "running as root and `setpriv` cannot drop to nobody: this test cannot run"
+        );
+        for p in [t.path().to_path_buf(), t.path().join("good.txt")] {
+            let mode = if p.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        }
+        let bin = assert_cmd::cargo::cargo_bin("keyhound");
+        cmd = assert_cmd::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin)
+            .env_remove("NO_COLOR")
+            .env_remove("KEYHOUND_CONFIG");
     }
-    let (code, _, err) = run(&["dir", "."], t.path());
-    assert_eq!(code, 2);
+    let out = cmd
+        .args(["dir", ".", "--format", "json"])
+        .current_dir(t.path())
+        .output()
+        .expect("runs");
+    let (code, out, err) = (out.status.code(), stdout_of(&out), stderr_of(&out));
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("locked.txt: permission denied"), "{err}");
+    assert_eq!(paths(&out), ["good.txt"], "{err}");
+    assert_eq!(json_of(&out)["errors"][0]["path"], "locked.txt", "{out}");
 }
 
 #[cfg(unix)]

@@ -79,3 +79,10 @@ pub fn run(args: &[&str], dir: &Path) -> (i32, String, String) {
 pub fn json_of(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
+
+/// Says that a test could not run, on the real standard error: libtest hides what a passing test
+/// prints with `eprintln!`, so a skip would otherwise look like a pass.
+pub fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}

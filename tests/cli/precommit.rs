@@ -1,8 +1,11 @@
-//! The real pre-commit framework (installed by `.ci/run` from the Python registry) installs
-//! keyhound from this repository's `.pre-commit-hooks.yaml` and blocks a commit that adds a
-//! secret. pre-commit builds keyhound with `cargo install`; the build is cached under `target/`.
+//! The real pre-commit framework (installed by `.ci/run` from the Python registry) runs keyhound
+//! from this tree's `.pre-commit-hooks.yaml` and blocks a commit that adds a secret.
+//!
+//! The hook used is `keyhound-system` (`language: system`): it runs the `keyhound` on PATH, and
+//! PATH starts with the folder of the binary under test, so the test takes seconds. The manifest
+//! comes from the working tree (copied into a one-commit hook repository), not from HEAD.
 
-use super::git::{commit_file, git, pinned, repo};
+use super::git::{commit_file, git, path_with_keyhound, pinned, repo};
 use super::*;
 use std::process::Command as Proc;
 
@@ -13,46 +16,79 @@ fn pre_commit_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// CI sets `CI=true`; there `.ci/run` installs pre-commit, so a missing one is a failure.
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 #[test]
 fn the_pre_commit_framework_blocks_a_commit_that_adds_a_secret() {
     if !pre_commit_available() {
         assert!(
-            std::env::var_os("CI").is_none(),
+            !on_ci(),
             "pre-commit is not installed; .ci/run installs it with pip"
         );
-        eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
+        skipped(
+            "pre-commit not installed (pip install pre-commit): \
+             the_pre_commit_framework_blocks_a_commit_that_adds_a_secret did not run",
+        );
         return;
     }
-    let here = env!("CARGO_MANIFEST_DIR");
-    let rev = git(std::path::Path::new(here), &["rev-parse", "HEAD"]);
-    let (_t, dir) = repo();
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(here.join(".pre-commit-hooks.yaml"))
+        .expect(".pre-commit-hooks.yaml");
+    let (t, dir) = repo();
+    // the hook repository: this tree's manifest, committed
+    let hooks = t.path().join("hooks");
+    std::fs::create_dir(&hooks).expect("mkdir");
+    git(&hooks, &["init", "-q", "-b", "main"]);
+    let rev = commit_file(&hooks, ".pre-commit-hooks.yaml", &manifest, "hooks");
+    let out = Proc::new("pre-commit")
+        .args(["validate-manifest", ".pre-commit-hooks.yaml"])
+        .current_dir(&hooks)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stdout_of(&out));
+
     commit_file(&dir, "README.md", "# app\n", "init");
     write(
         &dir,
         ".pre-commit-config.yaml",
-        format!("repos:\n  - repo: {here}\n    rev: {rev}\n    hooks:\n      - id: keyhound\n"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: keyhound-system\n",
+            hooks.display()
+        ),
     );
-    let cache = std::path::Path::new(here).join("target/pre-commit");
-    // pre-commit builds keyhound with cargo; keep its environments and build cache under target/
+    let path = path_with_keyhound();
+    let home = t.path().join("pre-commit-home");
     let run_in = |program: &str, args: &[&str]| {
         pinned(program, &dir)
             .args(args)
-            .env("PRE_COMMIT_HOME", cache.join("home"))
-            .env("CARGO_TARGET_DIR", cache.join("cargo-target"))
+            .env("PATH", &path)
+            .env("PRE_COMMIT_HOME", &home)
+            .env("HOME", t.path())
+            .env_remove("KEYHOUND_CONFIG")
             .output()
             .expect("runs")
     };
-    let pc = |args: &[&str]| run_in("pre-commit", args);
-    let out = pc(&["install"]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let both = |o: &std::process::Output| format!("{}{}", stdout_of(o), stderr_of(o));
+    let out = run_in("pre-commit", &["install"]);
+    assert!(out.status.success(), "{}", both(&out));
     git(&dir, &["add", ".pre-commit-config.yaml"]);
-    let out = pc(&["run"]);
+    let out = run_in("pre-commit", &["run"]);
     assert!(
         out.status.success(),
-        "a clean change passes: {}{}",
-        stdout_of(&out),
-        stderr_of(&out)
+        "a clean change passes: {}",
+        both(&out)
     );
+    assert!(
+        both(&out).contains("Passed"),
+        "the hook ran: {}",
+        both(&out)
+    );
+    let clean = run_in("git", &["commit", "-q", "-m", "add the hook config"]);
+    assert!(clean.status.success(), "{}", both(&clean));
+
     write(
         &dir,
         "deploy.sh",
@@ -60,7 +96,7 @@ fn the_pre_commit_framework_blocks_a_commit_that_adds_a_secret() {
     );
     git(&dir, &["add", "deploy.sh"]);
     let commit = run_in("git", &["commit", "-m", "deploy script"]);
-    let text = format!("{}{}", stdout_of(&commit), stderr_of(&commit));
+    let text = both(&commit);
     assert!(
         !commit.status.success(),
         "the commit must be blocked: {text}"
@@ -74,5 +110,5 @@ fn the_pre_commit_framework_blocks_a_commit_that_adds_a_secret() {
         "{text}"
     );
     let log = git(&dir, &["log", "--oneline"]);
-    assert_eq!(log.lines().count(), 1, "nothing was committed: {log}");
+    assert_eq!(log.lines().count(), 2, "nothing more was committed: {log}");
 }

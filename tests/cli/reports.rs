@@ -56,6 +56,21 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
     assert!(!doc.to_string().contains(&tok));
 }
 
+/// The SARIF 2.1.0 schema (fixtures/), compiled; panics with every violation in `doc`.
+pub fn assert_valid_sarif(doc: &serde_json::Value) {
+    let schema_text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/sarif-schema-2.1.0.json"
+    ))
+    .expect("fixtures/sarif-schema-2.1.0.json");
+    let validator = jsonschema::validator_for(&json_of(&schema_text)).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+}
+
 #[test]
 fn sarif_with_no_findings_is_valid_and_has_an_empty_results_array() {
     let t = tempfile::tempdir().expect("tempdir");
@@ -63,7 +78,29 @@ fn sarif_with_no_findings_is_valid_and_has_an_empty_results_array() {
     let (code, out, _) = run(&["dir", ".", "--format", "sarif"], t.path());
     assert_eq!(code, 0);
     let doc = json_of(&out);
+    assert_valid_sarif(&doc);
     assert_eq!(doc["runs"][0]["results"].as_array().map(Vec::len), Some(0));
+    // a run with no results still names the tool, so code scanning closes old alerts
+    assert_eq!(doc["runs"][0]["tool"]["driver"]["name"], "keyhound");
+}
+
+#[test]
+fn sarif_of_a_run_with_errors_is_valid_and_says_the_run_failed() {
+    let t = tempfile::tempdir().expect("tempdir");
+    write(t.path(), "good.txt", format!("{}\n", github_token()));
+    let (code, out, err) = run(
+        &["dir", "good.txt", "missing.txt", "--format", "sarif"],
+        t.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    let doc = json_of(&out);
+    assert_valid_sarif(&doc);
+    assert_eq!(doc["runs"][0]["results"].as_array().map(Vec::len), Some(1));
+    let run = doc["runs"][0].to_string();
+    assert!(
+        run.contains("missing.txt"),
+        "the error is in the run: {run}"
+    );
 }
 
 #[test]
@@ -120,13 +157,44 @@ fn color_follows_the_flag_and_no_color() {
     assert!(!plain.contains('\u{1b}'), "not a terminal: no colour");
     let (_, colored, _) = run(&["dir", ".", "--color", "always"], t.path());
     assert!(colored.contains('\u{1b}'));
-    let out = keyhound()
-        .args(["dir", ".", "--color", "never"])
-        .env("NO_COLOR", "1")
-        .current_dir(t.path())
-        .output()
-        .expect("runs");
-    assert!(!stdout_of(&out).contains('\u{1b}'));
+    // NO_COLOR matters only where `auto` would colour: on a terminal. `script` gives the run one.
+    let Some(on_tty) = on_a_terminal(t.path(), &[]) else {
+        super::skipped("`script` (util-linux) is not installed: NO_COLOR needs a terminal");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`script` is missing on CI, so NO_COLOR is untested"
+        );
+        return;
+    };
+    assert!(
+        on_tty.contains('\u{1b}'),
+        "a terminal gets colour: {on_tty:?}"
+    );
+    let no_color = on_a_terminal(t.path(), &[("NO_COLOR", "1")]).expect("script ran");
+    assert!(no_color.contains("github-pat-classic"), "{no_color:?}");
+    assert!(!no_color.contains('\u{1b}'), "NO_COLOR: {no_color:?}");
+    let empty = on_a_terminal(t.path(), &[("NO_COLOR", "")]).expect("script ran");
+    assert!(
+        empty.contains('\u{1b}'),
+        "an empty NO_COLOR is unset: {empty:?}"
+    );
+}
+
+/// `keyhound dir .` in `dir` with a pseudo-terminal as its output (through util-linux `script`);
+/// `None` when `script` is not installed.
+fn on_a_terminal(dir: &Path, env: &[(&str, &str)]) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("keyhound");
+    let cmd = format!("'{}' dir .", bin.display());
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"])
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("KEYHOUND_CONFIG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().ok()?;
+    Some(stdout_of(&out))
 }
 
 #[test]

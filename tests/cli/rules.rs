@@ -387,3 +387,33 @@ fn rules_check_fails_an_example_a_real_scan_reports_under_another_rule() {
     assert!(out.contains("example 1 is not found"), "{out}");
     assert!(out.contains("example 2 is not found"), "{out}");
 }
+
+#[test]
+fn rules_check_errors_never_quote_a_secret_from_the_rule_file() {
+    // a token pasted into a rule file, in a comment next to a syntax error and as the value of
+    // a misspelt key: the errors name file, line and column, never the text around them
+    let t = tempfile::tempdir().expect("tempdir");
+    let tok = github_token();
+    write(
+        t.path(),
+        "bad.yml",
+        format!(
+            "rules:\n  - id: acme-token\n    name: Acme\n    # old token: {tok}\n    keywords: [acme_]\n    regex: [unclosed\n"
+        ),
+    );
+    write(
+        t.path(),
+        "typo.yml",
+        format!(
+            "rules:\n  - id: acme-token\n    name: Acme\n    keyword: ['{tok}']\n    regex: 'x'\n"
+        ),
+    );
+    for (file, line) in [("bad.yml", "bad.yml:6:"), ("typo.yml", "typo.yml:4:")] {
+        let (code, out, err) = run(&["rules", "check", file], t.path());
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains(line), "{err}");
+        for text in [&out, &err] {
+            assert!(!text.contains(&tok[4..24]), "{file}: {text}");
+        }
+    }
+}

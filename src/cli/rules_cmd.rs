@@ -4,6 +4,7 @@ use super::args::{ListFormat, RulesCommand};
 use super::run::{Messages, builtin_engine};
 use crate::config::message::scrub;
 use crate::exit::ExitStatus;
+use crate::report::escape;
 use crate::rules::{self, Rule};
 use crate::scan::{CheckKind, Engine, INLINE_MARKERS, check_rules};
 use anyhow::{Context, Result, bail};
@@ -159,7 +160,12 @@ fn explain(id: &str) -> Result<ExitStatus> {
             out.push_str(&format!("  {r}\n"));
         }
     }
-    print!("{out}");
+    // a custom rule's text comes from a repository's config: control characters are escaped,
+    // line by line so the layout stays
+    let mut stdout = std::io::stdout().lock();
+    for line in out.lines() {
+        writeln!(stdout, "{}", escape(line))?;
+    }
     Ok(ExitStatus::Clean)
 }
 
@@ -222,15 +228,16 @@ fn report_checks(engine: &Engine, msgs: &Messages) -> Result<ExitStatus> {
             CheckKind::Missed => format!("example {} is not found", f.index + 1),
             CheckKind::FalsePositive => format!("negative example {} is found", f.index + 1),
         };
-        println!("{}: {}: {what}", f.origin, f.rule_id);
+        println!("{}: {}: {what}", escape(&f.origin), escape(&f.rule_id));
         // a regex that does not compile is not shown (it may hold a value); the detail says
         // what is wrong and at which character
         if !f.text.is_empty() && f.kind != CheckKind::Compile {
             for (n, line) in f.text.lines().enumerate() {
-                println!("    {} {line}", if n == 0 { "text:" } else { "     " });
+                let label = if n == 0 { "text:" } else { "     " };
+                println!("    {label} {}", escape(line));
             }
         }
-        println!("    {}", scrub(&f.detail));
+        println!("    {}", escape(&scrub(&f.detail)));
     }
     let n = engine.rules().len();
     if failures.is_empty() {

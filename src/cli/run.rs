@@ -1,7 +1,7 @@
 //! Flags → a resolved `Plan` → run → report → exit status.
 
 use super::args::{BaselineArgs, Cli, ColorChoice, Command, FormatArg, GitArgs, ScanArgs};
-use super::setup::{Scope, Setup, setup};
+use super::setup::{BaselineUse, Scope, Setup, setup};
 use crate::exit::ExitStatus;
 use crate::pipeline::{self, Outcome, Plan, SourcePlan};
 use crate::report::{Format, Report, escape, human_bytes};
@@ -62,7 +62,7 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
             };
             let setup = setup(
                 &a.scan.config,
-                a.scan.baseline.as_deref(),
+                BaselineUse::Given(a.scan.baseline.as_deref()),
                 Scope::Folder(&root),
                 &msgs,
             )?;
@@ -77,7 +77,7 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
         Command::Stdin(a) => {
             let setup = setup(
                 &a.scan.config,
-                a.scan.baseline.as_deref(),
+                BaselineUse::Given(a.scan.baseline.as_deref()),
                 Scope::Folder(std::path::Path::new(".")),
                 &msgs,
             )?;
@@ -93,7 +93,7 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
         Command::Staged(a) => {
             let setup = setup(
                 &a.scan.config,
-                a.scan.baseline.as_deref(),
+                BaselineUse::Given(a.scan.baseline.as_deref()),
                 Scope::Repo {
                     path: &a.repo,
                     from_ref: None,
@@ -119,7 +119,7 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
 fn git(a: GitArgs, color: ColorChoice, msgs: &Messages) -> Result<ExitStatus> {
     let setup = setup(
         &a.scan.config,
-        a.scan.baseline.as_deref(),
+        BaselineUse::Given(a.scan.baseline.as_deref()),
         Scope::Repo {
             path: &a.repo,
             from_ref: a.config_from_ref.as_deref(),
@@ -171,7 +171,7 @@ fn baseline(a: BaselineArgs, msgs: &Messages) -> Result<ExitStatus> {
     } else {
         Scope::Folder(&a.repo)
     };
-    let Setup { engine, filters } = setup(&a.config, None, scope, msgs)?;
+    let Setup { engine, filters } = setup(&a.config, BaselineUse::Ignored, scope, msgs)?;
     let source = if in_repo {
         SourcePlan::History {
             repo: a.repo.clone(),

@@ -172,15 +172,29 @@ pub(super) fn config_baseline(
     Ok(loaded)
 }
 
+/// Which baseline a run applies.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum BaselineUse<'a> {
+    /// `--baseline FILE`, else the config's `baseline:` if it names one.
+    Given(Option<&'a Path>),
+    /// None at all: `keyhound baseline FILE` records every finding, and the file the config
+    /// names may not exist yet (it is often the one being written).
+    Ignored,
+}
+
 /// Loads everything a scan needs besides its source.
 pub(super) fn setup(
     args: &ConfigArgs,
-    baseline: Option<&Path>,
+    baseline: BaselineUse<'_>,
     scope: Scope<'_>,
     msgs: &Messages,
 ) -> Result<Setup> {
     let mut filters = Filters::default();
     let limits = limits_of(args);
+    let (baseline, use_config_baseline) = match baseline {
+        BaselineUse::Given(b) => (b, true),
+        BaselineUse::Ignored => (None, false),
+    };
     // the key file may not lie in the work tree of what is scanned (where it could be committed)
     let key_root = match scope {
         Scope::Folder(p) => work_tree_root(p),
@@ -226,6 +240,7 @@ pub(super) fn setup(
                 filters.ignored = ignore::parse(&label, &String::from_utf8_lossy(&bytes))?;
             }
             if baseline.is_none()
+                && use_config_baseline
                 && let Some(b) = &config.baseline
             {
                 // the path is not echoed: it is a value from the config (see `baseline_error`)
@@ -279,7 +294,7 @@ pub(super) fn setup(
             {
                 filters.ignored = read_ignore(root, limits.config)?;
             }
-            if baseline.is_none() && config.baseline.is_some() {
+            if baseline.is_none() && use_config_baseline && config.baseline.is_some() {
                 filters.baseline = Some(config_baseline(&config, dir.as_deref(), &limits)?);
             }
             config

@@ -287,3 +287,21 @@ fn a_huge_binary_file_is_judged_by_its_head() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("disk.img: skipped: binary"), "{err}");
 }
+
+#[test]
+fn the_baseline_command_writes_the_file_the_config_names_before_it_exists() {
+    let (_t, dir) = repo();
+    commit_file(&dir, "a.txt", &format!("token = {}\n", github_token()), "a");
+    write(
+        &dir,
+        ".keyhound.yml",
+        "version: 1\nbaseline: .keyhound-baseline.json\n",
+    );
+    let (code, _, err) = run(&["baseline", ".keyhound-baseline.json"], &dir);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&["git"], &dir);
+    assert_eq!(
+        code, 0,
+        "the configured baseline now holds the finding: {err}"
+    );
+}

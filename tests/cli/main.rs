@@ -9,6 +9,7 @@ mod git;
 mod hostile;
 mod integrity;
 mod precommit;
+mod readme;
 mod reports;
 mod rules;
 mod stdin;

@@ -28,7 +28,7 @@ fn emit(out: &mut String, file: &str, r: &spec::RuleSpec) {
     let _ = writeln!(
         out,
         "        ({file:?}, RuleSpec {{ id: s({}), name: s({}), description: s({}), keywords: {}, \
-         regex: s({}), paths: {}, file: {}, entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
+         regex: s({}), paths: {}, path_regex: None, file: {}, entropy: {}, validator: {}, multiline: {}, fallback: {}, severity: Severity::{:?}, \
          allowlist: AllowlistSpec {{ regexes: {}, stopwords: {}, matches: {}, paths: {} }}, remediation: s({}), \
          references: {}, examples: if examples {{ {} }} else {{ Vec::new() }}, negative: if examples {{ {} }} else {{ Vec::new() }} }}),",
         lit(&r.id),
@@ -89,6 +89,12 @@ fn main() {
         let parsed: spec::RuleFileSpec =
             serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("rules/{name}: {e}"));
         for r in &parsed.rules {
+            // built-in path rules say their files with globs (the audit tests names by them)
+            assert!(
+                r.path_regex.is_none(),
+                "rules/{name}: rule {}: `path-regex` is for custom rules; use `paths` globs",
+                r.id
+            );
             emit(&mut out, &name, r);
         }
         let _ = writeln!(

@@ -85,6 +85,8 @@ pub struct Rule {
     /// `paths`: the files the rule runs on (a path rule), and `allowlist.paths`: the ones it
     /// does not.
     pub paths: Option<GlobSet>,
+    /// `path-regex` (custom rules): a regex over the path, also making the rule a path rule.
+    pub path_regex: Option<Regex>,
     pub skip_paths: Option<GlobSet>,
     compiled: OnceLock<Result<Compiled, String>>,
 }
@@ -105,23 +107,30 @@ impl Rule {
         if spec.name.trim().is_empty() {
             return Err(err("name is empty".into()));
         }
-        if (spec.keywords.is_empty() && spec.paths.is_empty())
-            || spec.keywords.iter().any(|k| k.trim().is_empty())
-        {
+        // a custom rule may have no keyword (its regex then runs over every file, see
+        // `Engine::new`); built-in rules are held to keywords or paths by `load_builtin`
+        if spec.keywords.iter().any(|k| k.trim().is_empty()) {
             return Err(err(
-                "needs at least one non-empty keyword (the prefilter only runs a rule where one occurs), or `paths` for a rule on files by name"
+                "a keyword is empty (the prefilter only runs a rule where one occurs)".into(),
+            ));
+        }
+        let by_path = !spec.paths.is_empty() || spec.path_regex.is_some();
+        if spec.regex.trim().is_empty() && (!spec.file || !by_path) {
+            return Err(err(
+                "needs a regex; only a `file: true` rule with `paths` or `path-regex` may have none"
                     .into(),
             ));
         }
-        if spec.regex.trim().is_empty() && (!spec.file || spec.paths.is_empty()) {
+        if spec.file && !by_path {
             return Err(err(
-                "needs a regex; only a `file: true` rule with `paths` may have none".into(),
+                "a `file: true` rule needs `paths` or `path-regex`".into()
             ));
         }
-        if spec.file && spec.paths.is_empty() {
-            return Err(err("a `file: true` rule needs `paths`".into()));
-        }
         let paths = glob_set(&spec.paths).map_err(err)?;
+        let path_regex = match &spec.path_regex {
+            None => None,
+            Some(r) => Some(build_regex(r).map_err(|e| err(format!("bad path-regex: {e}")))?),
+        };
         let skip_paths = glob_set(&spec.allowlist.paths).map_err(err)?;
         if let Some(e) = spec.entropy
             && !(0.0..=8.0).contains(&e)
@@ -156,6 +165,7 @@ impl Rule {
                 .map(|s| s.to_ascii_lowercase().into_bytes())
                 .collect(),
             paths,
+            path_regex,
             skip_paths,
             spec,
             origin: origin.to_string(),
@@ -165,6 +175,22 @@ impl Rule {
 
     pub fn id(&self) -> &str {
         &self.info.id
+    }
+
+    /// Whether the rule runs on files by path (`paths` or `path-regex`) rather than by keyword.
+    pub fn is_path_rule(&self) -> bool {
+        self.paths.is_some() || self.path_regex.is_some()
+    }
+
+    /// Whether a path rule runs on the file at `path` (relative, `/`-separated): a glob of
+    /// `paths` or the `path-regex` takes it and no `allowlist.paths` glob excludes it.
+    pub fn takes_path(&self, path: &str) -> bool {
+        (self.paths.as_ref().is_some_and(|g| g.is_match(path))
+            || self
+                .path_regex
+                .as_ref()
+                .is_some_and(|r| r.is_match(path.as_bytes())))
+            && !self.skip_paths.as_ref().is_some_and(|g| g.is_match(path))
     }
 
     /// The compiled regex, compiling it on first use. `Err` carries a message naming the problem.
@@ -284,6 +310,14 @@ pub fn builtin_rules_with_examples() -> Result<Vec<Rule>, LoadError> {
 fn load_builtin(examples: bool) -> Result<Vec<Rule>, LoadError> {
     let mut rules = Vec::new();
     for (file, spec) in builtin_specs(examples) {
+        if spec.keywords.is_empty() && spec.paths.is_empty() {
+            // built-in rules never run a regex over every file
+            return Err(LoadError::Rule {
+                file: file.to_string(),
+                id: spec.id.clone(),
+                message: "a built-in rule needs a keyword or `paths`".into(),
+            });
+        }
         rules.push(Rule::new(spec, file)?);
     }
     check_unique(&rules)?;
@@ -375,6 +409,7 @@ mod tests {
             keywords: vec!["x_".into()],
             regex: "x_[a-z]+".into(),
             paths: vec![],
+            path_regex: None,
             file: false,
             entropy: None,
             validator: None,

@@ -53,6 +53,15 @@ pub struct RuleSpec {
     /// range scans, not to an audit's pathless blobs.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Custom rules only: a regex over the file's path (relative, `/`-separated) for what `paths`
+    /// globs cannot say (a gitleaks rule's `path`). Like `paths`, it makes the rule a path rule;
+    /// with both, a path must match a glob or the regex.
+    #[serde(
+        default,
+        rename = "path-regex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub path_regex: Option<String>,
     /// The file itself is the finding (a committed `.env`, a keystore): one finding per file, at
     /// the first match of `regex` (or the start when there is no regex).
     #[serde(default)]

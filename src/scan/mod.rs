@@ -65,11 +65,18 @@ pub struct Engine {
     keywords: Prefilter,
     /// keyword pattern id → rules that keyword belongs to
     pattern_rules: Vec<Vec<usize>>,
-    /// Rules with `paths`: run on whole files whose path matches, not through keywords.
+    /// Rules with `paths` or `path-regex`: run on whole files whose path matches, not through
+    /// keywords.
     path_rules: Vec<usize>,
+    /// Custom rules without keywords: their regex runs over the whole input (built-in rules
+    /// always have keywords).
+    whole_rules: Vec<usize>,
     /// The last component of every path rule's globs: a file name no glob here matches is no
     /// path rule's (the audit tests names before it knows whole paths).
     path_names: Option<globset::GlobSet>,
+    /// The same for `path-regex` rules: regexes tried on the name (and on `/name`), or `None`
+    /// when some path regex can depend on folders and so takes every name.
+    path_name_regexes: Option<Vec<regex::bytes::Regex>>,
     markers: Vec<memmem::Finder<'static>>,
 }
 
@@ -95,6 +102,68 @@ fn path_names(rules: &[Rule], path_rules: &[usize]) -> Option<globset::GlobSet> 
     any.then(|| b.build().ok()).flatten()
 }
 
+/// Name tests for the `path-regex` rules: a regex that cannot match a `/` (besides a leading
+/// `(^|/)`) and is anchored at the end matches a path only within its file name, so trying it on
+/// the name and on `/name` is exact; any other path regex takes every name (`None`).
+fn path_name_regexes(rules: &[Rule], path_rules: &[usize]) -> Option<Vec<regex::bytes::Regex>> {
+    let mut out = Vec::new();
+    for &ri in path_rules {
+        let (Some(src), Some(re)) = (&rules[ri].spec.path_regex, &rules[ri].path_regex) else {
+            continue;
+        };
+        if !within_name(src) {
+            return None;
+        }
+        out.push(re.clone());
+    }
+    Some(out)
+}
+
+/// Whether every match of the path regex `src` lies within the last path component: it ends with
+/// an unescaped `$` and nothing in it, after an optional leading `(^|/)`, can match a `/`.
+fn within_name(src: &str) -> bool {
+    let (flags, rest) = match src.strip_prefix("(?i)") {
+        Some(r) => ("(?i)", r),
+        None => ("", src),
+    };
+    let rest = ["(^|/)", "(?:^|/)", "^"]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))
+        .unwrap_or(rest);
+    let body = match rest.strip_suffix('$') {
+        Some(b) if !b.ends_with('\\') => b,
+        _ => return false,
+    };
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&format!("{flags}{body}"))
+    else {
+        return false;
+    };
+    !can_match_slash(&hir)
+}
+
+fn can_match_slash(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(l) => l.0.contains(&b'/'),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'/' && b'/' <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '/' && '/' <= r.end()),
+        HirKind::Repetition(r) => can_match_slash(&r.sub),
+        HirKind::Capture(c) => can_match_slash(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(can_match_slash),
+    }
+}
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
@@ -110,9 +179,14 @@ impl Engine {
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut index = std::collections::HashMap::new();
         let mut path_rules = Vec::new();
+        let mut whole_rules = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
-            if rule.paths.is_some() {
+            if rule.is_path_rule() {
                 path_rules.push(ri);
+                continue;
+            }
+            if rule.spec.keywords.is_empty() {
+                whole_rules.push(ri);
                 continue;
             }
             for kw in &rule.spec.keywords {
@@ -135,12 +209,15 @@ impl Engine {
         }
         let automaton = Prefilter::new(&keywords);
         let path_names = path_names(&rules, &path_rules);
+        let path_name_regexes = path_name_regexes(&rules, &path_rules);
         Ok(Engine {
             rules,
             keywords: automaton,
             pattern_rules,
             path_rules,
+            whole_rules,
             path_names,
+            path_name_regexes,
             markers: INLINE_MARKERS
                 .iter()
                 .map(|m| memmem::Finder::new(m.as_bytes()).into_owned())
@@ -160,9 +237,15 @@ impl Engine {
     /// Whether a file of this name could be a path rule's, wherever it is (the whole path is
     /// tested when the file is scanned).
     pub fn may_be_path_rule_file(&self, name: &[u8]) -> bool {
+        let Some(regexes) = &self.path_name_regexes else {
+            return true;
+        };
         self.path_names
             .as_ref()
             .is_some_and(|g| g.is_match(String::from_utf8_lossy(name).as_ref()))
+            || regexes
+                .iter()
+                .any(|r| r.is_match(name) || r.is_match(&[b"/", name].concat()))
     }
 
     /// Number of keyword hits in `data` (the prefilter alone; for benchmarks).
@@ -224,9 +307,7 @@ impl<'e> Scanner<'e> {
         }
         for &ri in &engine.path_rules {
             let rule = &engine.rules[ri];
-            let takes = rule.paths.as_ref().is_some_and(|g| g.is_match(path))
-                && !rule.skip_paths.as_ref().is_some_and(|g| g.is_match(path));
-            if !takes || (binary && !rule.spec.regex.trim().is_empty()) {
+            if !rule.takes_path(path) || (binary && !rule.spec.regex.trim().is_empty()) {
                 continue;
             }
             self.search(ri, data, (0, data.len()), true);
@@ -251,6 +332,9 @@ impl<'e> Scanner<'e> {
             }
         });
         self.flush(data);
+        for &ri in &engine.whole_rules {
+            self.search(ri, data, (0, data.len()), false);
+        }
     }
 
     /// Like [`Scanner::scan`], but only for secrets that can touch `regions` (sorted, disjoint
@@ -294,6 +378,21 @@ impl<'e> Scanner<'e> {
             i = j;
         }
         self.flush(data);
+        // rules without keywords: over the lines of each region (a multi-line one as far as its
+        // window would reach)
+        for &ri in &engine.whole_rules {
+            for r in regions {
+                let w = if engine.rules[ri].multiline {
+                    (
+                        r.0.saturating_sub(MULTI_FWD),
+                        r.1.saturating_add(MULTI_FWD).min(data.len()),
+                    )
+                } else {
+                    (r.0.min(data.len()), r.1.min(data.len()))
+                };
+                self.search(ri, data, w, false);
+            }
+        }
         self.resolve_overlaps();
         &self.matches
     }
@@ -569,6 +668,7 @@ mod tests {
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
             regex: regex.into(),
             paths: vec![],
+            path_regex: None,
             file: false,
             entropy: None,
             validator: None,
@@ -764,5 +864,61 @@ mod tests {
         data.extend_from_slice(b" tok_ab12cd34 ");
         data.extend(std::iter::repeat_n(b'b', 5000));
         assert_eq!(s.scan(&data).len(), 1);
+    }
+
+    #[test]
+    fn a_custom_rule_without_keywords_runs_over_the_whole_input() {
+        let e = engine(vec![
+            rule("shape", &[], r"\b(?P<secret>[0-9]{4}[A-Z]{4})\b"),
+            rule("t", &["tok_"], r"(?P<secret>tok_[a-z0-9]{8})"),
+        ]);
+        let mut s = e.scanner();
+        let data = b"a\nx = 1234ABCD\ntok_ab12cd34\n";
+        let ids: Vec<&str> = s
+            .scan(data)
+            .iter()
+            .map(|m| e.rules()[m.rule].id())
+            .collect();
+        assert_eq!(ids, ["shape", "t"]);
+        // a change: only the regions are searched
+        let got = s.scan_regions(data, &[(2, 15)]).to_vec();
+        assert_eq!(got.len(), 1);
+        assert_eq!(&data[got[0].secret_start..got[0].secret_end], b"1234ABCD");
+        let got = s.scan_regions(data, &[(15, 28)]).to_vec();
+        assert!(got.iter().all(|m| e.rules()[m.rule].id() == "t"), "{got:?}");
+    }
+
+    #[test]
+    fn a_path_regex_rule_runs_on_the_paths_it_takes() {
+        let mut env = rule("env", &[], "");
+        env.path_regex = Some(r"(^|/)\.env$".into());
+        env.file = true;
+        let e = engine(vec![env.clone()]);
+        // the audit's name test: a regex within the file name is tried on names
+        assert!(e.may_be_path_rule_file(b".env"));
+        assert!(!e.may_be_path_rule_file(b"main.rs"));
+        let mut dep = rule("dep", &[], r"(?P<secret>tok_[a-z0-9]{8})");
+        dep.path_regex = Some(r"^deploy/.*\.ya?ml$".into());
+        let e = engine(vec![env, dep]);
+        let mut s = e.scanner();
+        assert_eq!(s.scan_file("app/.env", b"A=1\n", false).len(), 1);
+        assert_eq!(s.scan_file(".env", b"A=1\n", false).len(), 1);
+        assert!(s.scan_file("app/.env.example", b"A=1\n", false).is_empty());
+        assert_eq!(
+            s.scan_file("deploy/a.yml", b"t: tok_ab12cd34\n", false)
+                .len(),
+            1
+        );
+        assert!(
+            s.scan_file("ci/a.yml", b"t: tok_ab12cd34\n", false)
+                .is_empty()
+        );
+        // a regex that names folders takes every name
+        assert!(e.may_be_path_rule_file(b"main.rs"));
+        assert!(within_name(r"(^|/)\.env$"));
+        assert!(within_name(r"(?i)\.(pem|key)$"));
+        assert!(!within_name(r"^deploy/.*\.ya?ml$"));
+        assert!(!within_name(r"secrets.*\.json$"));
+        assert!(!within_name(r"\.env"));
     }
 }

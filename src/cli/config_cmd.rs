@@ -39,6 +39,9 @@ fn import(
     for n in &imported.notes {
         msgs.error(format_args!("not carried over: {n}"));
     }
+    for c in &imported.changes {
+        msgs.say(format_args!("carried over with a change: {c}"));
+    }
     msgs.say(format_args!(
         "wrote {}: {} custom rule{}, {} allowlist entr{}{}",
         output.display(),
@@ -46,14 +49,12 @@ fn import(
         if imported.rules == 1 { "" } else { "s" },
         imported.allowlists,
         if imported.allowlists == 1 { "y" } else { "ies" },
-        if imported.notes.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; {} thing{} did not carry over exactly (listed above and at the top of the file)",
-                imported.notes.len(),
-                if imported.notes.len() == 1 { "" } else { "s" }
-            )
+        match (imported.notes.len(), imported.changes.len()) {
+            (0, 0) => String::new(),
+            (n, c) => format!(
+                "; {n} thing{} not carried over, {c} carried over with a change (listed above and at the top of the file)",
+                if n == 1 { "" } else { "s" }
+            ),
         }
     ));
     if imported.rules > 0 {

@@ -6,6 +6,7 @@ mod config;
 mod corpus;
 mod dir;
 mod git;
+mod gitleaks_import;
 mod hostile;
 mod integrity;
 mod precommit;

@@ -16,11 +16,31 @@ fn q(s: &str) -> String {
     }
 }
 
+/// Text for a `#` comment: one line, control characters escaped (YAML rejects them even in a
+/// comment).
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn list(items: &[String]) -> String {
     format!(
         "[{}]",
         items.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
     )
+}
+
+/// What the header lists: what was left out and what was carried over with a change.
+pub(super) struct Notes<'a> {
+    pub left_out: &'a [String],
+    pub changed: &'a [String],
 }
 
 pub(super) fn render(
@@ -30,20 +50,27 @@ pub(super) fn render(
     disable: &[String],
     rules: &[RuleSpec],
     allowlists: &[(AllowlistOut, String)],
-    notes: &[String],
+    notes: &Notes<'_>,
 ) -> String {
     let mut y = String::new();
     let _ = writeln!(
         y,
-        "# keyhound config, converted from {file} by `keyhound config import-gitleaks`."
+        "# keyhound config, converted from {} by `keyhound config import-gitleaks`.",
+        comment(file)
     );
     if let Some(t) = title {
-        let _ = writeln!(y, "# gitleaks title: {}", t.replace('\n', " "));
+        let _ = writeln!(y, "# gitleaks title: {}", comment(t));
     }
-    if !notes.is_empty() {
-        let _ = writeln!(y, "#\n# Not carried over, or carried over approximately:");
-        for n in notes {
-            let _ = writeln!(y, "#   - {}", n.replace('\n', " "));
+    if !notes.left_out.is_empty() {
+        let _ = writeln!(y, "#\n# Not carried over:");
+        for n in notes.left_out {
+            let _ = writeln!(y, "#   - {}", comment(n));
+        }
+    }
+    if !notes.changed.is_empty() {
+        let _ = writeln!(y, "#\n# Carried over, with these changes:");
+        for n in notes.changed {
+            let _ = writeln!(y, "#   - {}", comment(n));
         }
     }
     let _ = writeln!(y, "\nversion: {VERSION}");
@@ -59,8 +86,24 @@ pub(super) fn render(
             if !r.description.is_empty() {
                 let _ = writeln!(y, "    description: {}", q(&r.description));
             }
-            let _ = writeln!(y, "    keywords: {}", list(&r.keywords));
-            let _ = writeln!(y, "    regex: {}", q(&r.regex));
+            if r.keywords.is_empty() && r.path_regex.is_none() {
+                let _ = writeln!(
+                    y,
+                    "    # no keywords: the regex runs over every file; add some to make it cheap"
+                );
+            }
+            if !r.keywords.is_empty() {
+                let _ = writeln!(y, "    keywords: {}", list(&r.keywords));
+            }
+            if !r.regex.is_empty() {
+                let _ = writeln!(y, "    regex: {}", q(&r.regex));
+            }
+            if let Some(p) = &r.path_regex {
+                let _ = writeln!(y, "    path-regex: {}", q(p));
+            }
+            if r.file {
+                let _ = writeln!(y, "    file: true");
+            }
             if let Some(e) = r.entropy {
                 let _ = writeln!(y, "    entropy: {e}");
             }

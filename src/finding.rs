@@ -25,6 +25,17 @@ pub struct Finding {
     /// How the secret was encoded where it was found (`base64`, `percent`), when keyhound had
     /// to decode the text to see it; the location is the encoded text's.
     pub encoding: Option<&'static str>,
+    /// `--context N`: the lines around the first place, every secret in them masked.
+    pub excerpt: Option<Box<Excerpt>>,
+}
+
+/// Lines around a finding as the human report shows them (`--context`): the finding's secret and
+/// every other secret the engine finds in them replaced by `*****`, long lines cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The number of the first line.
+    pub first: u32,
+    pub lines: Vec<String>,
 }
 
 /// The text around a secret that line- and match-targeted allowlists test.
@@ -40,7 +51,7 @@ pub fn blob_hex(id: &crate::source::BlobId) -> String {
 }
 
 impl Finding {
-    /// Report order: path, line, column, rule.
+    /// Report order within a severity: path, line, column, rule.
     pub fn sort_key(&self) -> (&str, u32, u32, &str) {
         (
             &self.location.path,

@@ -31,6 +31,10 @@ pub struct Location {
     pub end: Position,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<CommitInfo>,
+    /// Git sources: how many later commits hold the secret at this same path, line and column
+    /// (places that differ only by commit are kept once, at the oldest; see `filter::group`).
+    #[serde(skip)]
+    pub other_commits: u32,
 }
 
 /// Turns byte offsets into positions. Offsets asked for in increasing order cost one pass over the

@@ -4,7 +4,7 @@
 //! them, then groups and sorts.
 
 use crate::filter::Filters;
-use crate::finding::{Finding, MatchText};
+use crate::finding::{Excerpt, Finding, MatchText};
 use crate::fingerprint::fingerprint;
 use crate::location::{Location, Locator, Position};
 use crate::report::Summary;
@@ -55,6 +55,22 @@ pub struct Plan {
     pub collect_skips: bool,
 }
 
+/// Lines shown around each finding, every secret in them masked: the finding's own secret, every
+/// match of the blob that falls in them, and every match of the mask engine run over them.
+#[derive(Debug)]
+pub struct Excerpts {
+    /// Lines before and after the finding's line.
+    pub lines: u32,
+    /// Every rule of the config, when the scan runs only some (`--rule`): what masks must not
+    /// depend on which rules were asked for.
+    pub mask: Option<Engine>,
+}
+
+/// A shown line longer than this (in characters) is cut, with `…`.
+const EXCERPT_LINE: usize = 240;
+/// What a masked secret shows as.
+const MASK: &[u8] = b"*****";
+
 /// A problem with one item (a file that could not be read); the run goes on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ItemError {
@@ -95,6 +111,9 @@ pub struct Outcome {
 
 struct Worker<'e> {
     scanner: Scanner<'e>,
+    /// `--context`: how many lines, and the scanner that finds what to mask (the mask engine's,
+    /// or none for `scanner`).
+    excerpts: Option<(u32, Option<Scanner<'e>>)>,
     filters: &'e Filters,
     out: Outcome,
     collect_skips: bool,
@@ -112,9 +131,13 @@ struct Worker<'e> {
 }
 
 impl<'e> Worker<'e> {
-    fn new(engine: &'e Engine, filters: &'e Filters, collect_skips: bool) -> Self {
+    fn new(plan: &'e Plan, excerpts: Option<&'e Excerpts>) -> Self {
+        let (engine, filters, collect_skips) = (&plan.engine, &plan.filters, plan.collect_skips);
         Worker {
             scanner: engine.scanner(),
+            excerpts: excerpts
+                .filter(|x| x.lines > 0)
+                .map(|x| (x.lines, x.mask.as_ref().map(Engine::scanner))),
             filters,
             out: Outcome::default(),
             collect_skips,
@@ -231,10 +254,99 @@ impl<'e> Worker<'e> {
                     matched: bytes[m.start..m.end].to_vec(),
                 })
             });
-            self.out
-                .findings
-                .push(new_finding(rule, raw, b, (start, end), context, None));
+            let mut finding = new_finding(rule, raw, b, (start, end), context, None);
+            if let Some((n, mask)) = &mut self.excerpts {
+                let scanner = mask.as_mut().unwrap_or(&mut self.scanner);
+                let known = self
+                    .matches
+                    .iter()
+                    .map(|m| (m.secret_start, m.secret_end))
+                    .chain(self.decoded_runs.iter().copied());
+                finding.excerpt = Some(Box::new(excerpt(
+                    scanner,
+                    bytes,
+                    (m.secret_start, m.secret_end),
+                    start.line,
+                    *n,
+                    known,
+                )));
+            }
+            self.out.findings.push(finding);
         }
+    }
+}
+
+/// The `n` lines before and after the lines of `bytes[s..e]` (a finding's secret, first on line
+/// `line`), with that span, the `known` spans (every match of the blob) and every match `scanner`
+/// finds in those lines masked.
+fn excerpt(
+    scanner: &mut Scanner<'_>,
+    bytes: &[u8],
+    (s, e): (usize, usize),
+    line: u32,
+    n: u32,
+    known: impl Iterator<Item = (usize, usize)>,
+) -> Excerpt {
+    let mut from = memchr::memrchr(b'\n', &bytes[..s]).map_or(0, |i| i + 1);
+    let mut before = 0;
+    while before < n && from > 0 {
+        from = memchr::memrchr(b'\n', &bytes[..from - 1]).map_or(0, |i| i + 1);
+        before += 1;
+    }
+    let mut to = memchr::memchr(b'\n', &bytes[e..]).map_or(bytes.len(), |i| e + i);
+    for _ in 0..n {
+        // no line after this one (the end, or only the final newline)
+        if to + 1 >= bytes.len() {
+            break;
+        }
+        to = memchr::memchr(b'\n', &bytes[to + 1..]).map_or(bytes.len(), |i| to + 1 + i);
+    }
+    let text = &bytes[from..to];
+    let mut masks: Vec<(usize, usize)> = vec![(s - from, e - from)];
+    masks.extend(
+        known
+            .filter(|&(a, b)| a < to && b > from && a < b)
+            .map(|(a, b)| (a.max(from) - from, b.min(to) - from)),
+    );
+    masks.extend(
+        scanner
+            .scan(text)
+            .iter()
+            .filter(|m| m.secret_start < m.secret_end)
+            .map(|m| (m.secret_start, m.secret_end)),
+    );
+    masks.sort_unstable();
+    let mut shown = Vec::with_capacity(text.len());
+    let mut at = 0;
+    for (a, b) in masks {
+        if b <= at {
+            continue;
+        }
+        let a = a.max(at);
+        shown.extend_from_slice(&text[at..a]);
+        // a secret across lines keeps its line breaks, so the line numbers stay right
+        let breaks = memchr::memchr_iter(b'\n', &text[a..b]).count();
+        shown.extend_from_slice(MASK);
+        for _ in 0..breaks {
+            shown.push(b'\n');
+            shown.extend_from_slice(MASK);
+        }
+        at = b;
+    }
+    shown.extend_from_slice(&text[at..]);
+    let lines = shown
+        .split(|&c| c == b'\n')
+        .map(|l| {
+            let l = String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l));
+            match l.char_indices().nth(EXCERPT_LINE) {
+                Some((cut, _)) => format!("{}…", &l[..cut]),
+                None => l.into_owned(),
+            }
+        })
+        .collect();
+    Excerpt {
+        first: line.saturating_sub(before),
+        lines,
     }
 }
 
@@ -302,14 +414,25 @@ impl Worker<'_> {
                         matched: b.bytes[sp.start..sp.end].to_vec(),
                     })
                 });
-                self.out.findings.push(new_finding(
-                    rule,
-                    &secret,
-                    b,
-                    (start, end),
-                    context,
-                    Some(encoding),
-                ));
+                let mut finding =
+                    new_finding(rule, &secret, b, (start, end), context, Some(encoding));
+                if let Some((n, mask)) = &mut self.excerpts {
+                    let scanner = mask.as_mut().unwrap_or(&mut self.scanner);
+                    let known = self
+                        .matches
+                        .iter()
+                        .map(|m| (m.secret_start, m.secret_end))
+                        .chain(self.decoded_runs.iter().copied());
+                    finding.excerpt = Some(Box::new(excerpt(
+                        scanner,
+                        b.bytes,
+                        (sp.start, sp.end),
+                        start.line,
+                        *n,
+                        known,
+                    )));
+                }
+                self.out.findings.push(finding);
             }
         }
         self.spans = spans;
@@ -429,12 +552,14 @@ fn new_finding(
             start,
             end,
             commit: b.commit.cloned(),
+            other_commits: 0,
         },
         also_at: Vec::new(),
         present_at_head: None,
         blob: b.id,
         context,
         encoding,
+        excerpt: None,
     }
 }
 
@@ -452,20 +577,22 @@ fn open(repo: &std::path::Path) -> Result<Repo, Error> {
 /// Runs the plan. Per-item problems are in `Outcome::errors`; only an unusable source (not a
 /// repository, a bad range) fails the whole run.
 pub fn run(plan: &Plan) -> Result<Outcome, Error> {
+    run_with(plan, None)
+}
+
+/// `run`, with the lines around each finding kept for the report (`--context`).
+pub fn run_with(plan: &Plan, excerpts: Option<&Excerpts>) -> Result<Outcome, Error> {
     let started = Instant::now();
     let engine = &plan.engine;
-    let collect = plan.collect_skips;
     let mut outcome = Outcome::default();
     let mut history_repo = None;
     let mut include_unreachable = false;
     let workers: Vec<Worker<'_>> = match &plan.source {
-        SourcePlan::Dir(opts) => source::fs::walk(
-            opts,
-            || Worker::new(engine, &plan.filters, collect),
-            |w, ev| w.handle(ev),
-        ),
+        SourcePlan::Dir(opts) => {
+            source::fs::walk(opts, || Worker::new(plan, excerpts), |w, ev| w.handle(ev))
+        }
         SourcePlan::Stdin { label } => {
-            let mut w = Worker::new(engine, &plan.filters, collect);
+            let mut w = Worker::new(plan, excerpts);
             let mut buf = Vec::new();
             match source::fs::read_stdin(std::io::stdin().lock(), &mut buf) {
                 Ok(()) => w.blob(&Blob::file(&buf, label)),
@@ -475,13 +602,13 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         }
         SourcePlan::Staged { repo, opts } => {
             let repo = open(repo)?;
-            let mut w = Worker::new(engine, &plan.filters, collect);
+            let mut w = Worker::new(plan, excerpts);
             git::staged::scan(&repo, opts, |ev| w.handle(ev))?;
             vec![w]
         }
         SourcePlan::Range { repo, opts } => {
             let repo = open(repo)?;
-            let mut w = Worker::new(engine, &plan.filters, collect);
+            let mut w = Worker::new(plan, excerpts);
             let stats = git::range::scan(&repo, opts, |ev| w.handle(ev))?;
             outcome.summary.commits = Some(stats.commits);
             vec![w]
@@ -503,7 +630,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
             let (workers, _, seen) = git::history::scan(
                 &repo,
                 opts,
-                || Worker::new(engine, &plan.filters, collect),
+                || Worker::new(plan, excerpts),
                 |w, ev| w.handle(ev),
             )?;
             history_repo = Some((repo, opts.clone(), seen));
@@ -521,7 +648,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
         outcome.summary.binary += o.summary.binary;
     }
     if let Some((repo, opts, seen)) = &history_repo {
-        let mut w = Worker::new(engine, &plan.filters, collect);
+        let mut w = Worker::new(plan, excerpts);
         audit_structure(repo, opts, seen, &mut outcome, include_unreachable, &mut w)?;
         let o = w.out;
         outcome.findings.extend(o.findings);
@@ -540,6 +667,8 @@ pub fn run(plan: &Plan) -> Result<Outcome, Error> {
     outcome.summary.allowlisted = suppressed.allowlisted;
     outcome.summary.ignored = suppressed.ignored;
     outcome.summary.baselined = suppressed.baselined;
+    outcome.summary.gitleaks_ignored = suppressed.gitleaks_ignored;
+    outcome.summary.below_min_severity = suppressed.below_severity;
     outcome.errors.sort();
     outcome.errors.dedup();
     outcome.skipped.sort();

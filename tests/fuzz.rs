@@ -480,12 +480,14 @@ mod found {
                 start: pos,
                 end: pos,
                 commit: None,
+                other_commits: 0,
             },
             also_at: vec![],
             present_at_head: None,
             blob: None,
             context: None,
             encoding: None,
+            excerpt: None,
         }
     }
 }

@@ -165,6 +165,81 @@ pub struct ConfigArgs {
 
     #[command(flatten)]
     pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+/// Which rules run and which findings are reported (on top of the config).
+#[derive(Debug, Args, Default, Clone)]
+pub struct SelectArgs {
+    /// Run only this rule (repeatable; a glob such as `aws-*` selects every rule it matches).
+    /// The engine is built with the selected rules only, so a narrow scan is faster
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+
+    /// Do not run this rule (repeatable; globs as for --rule)
+    #[arg(long = "exclude-rule", value_name = "ID")]
+    pub exclude_rules: Vec<String>,
+
+    /// Report only findings of this severity or higher; the others are counted in the summary
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_severity: Option<Level>,
+}
+
+/// A severity, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl Level {
+    pub fn severity(self) -> crate::rules::Severity {
+        use crate::rules::Severity;
+        match self {
+            Level::Critical => Severity::Critical,
+            Level::High => Severity::High,
+            Level::Medium => Severity::Medium,
+            Level::Low => Severity::Low,
+        }
+    }
+}
+
+/// `--fail-on`: the lowest severity whose findings fail the run (exit 1), or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    /// Findings never fail the run (exit 0); what could not be scanned still exits 2
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run; none for `never`.
+    pub fn threshold(self) -> Option<crate::rules::Severity> {
+        match self {
+            FailOn::Critical => Some(Level::Critical.severity()),
+            FailOn::High => Some(Level::High.severity()),
+            FailOn::Medium => Some(Level::Medium.severity()),
+            FailOn::Low => Some(Level::Low.severity()),
+            FailOn::Never => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Critical => "critical",
+            FailOn::High => "high",
+            FailOn::Medium => "medium",
+            FailOn::Low => "low",
+            FailOn::Never => "never",
+        }
+    }
 }
 
 /// Size limits of the files read from the scanned repository (they are its content).
@@ -225,6 +300,15 @@ pub struct ScanArgs {
     /// Print secret values in the report (they are redacted by default; reports end up in logs)
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Exit 1 only for findings of this severity or higher (`never`: findings alone exit 0).
+    /// Anything that could not be scanned still exits 2
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+
+    /// Human report: show N lines before and after each finding, every secret in them masked
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub context: u32,
 
     /// Worker threads [default: one per CPU]
     #[arg(long, value_name = "N")]

@@ -4,7 +4,7 @@ use super::args::{BaselineArgs, Cli, ColorChoice, Command, FormatArg, GitArgs, S
 use super::setup::{BaselineUse, Scope, Setup, setup};
 use crate::exit::ExitStatus;
 use crate::pipeline::{self, Outcome, Plan, SourcePlan};
-use crate::report::{Format, Report, escape, human_bytes};
+use crate::report::{DEFAULT_WIDTH, Format, HumanWidth, Report, escape, human_bytes};
 use crate::rules;
 use crate::scan::Engine;
 use crate::source::fs::DirOptions;
@@ -171,7 +171,9 @@ fn baseline(a: BaselineArgs, msgs: &Messages) -> Result<ExitStatus> {
     } else {
         Scope::Folder(&a.repo)
     };
-    let Setup { engine, filters } = setup(&a.config, BaselineUse::Ignored, scope, msgs)?;
+    let Setup {
+        engine, filters, ..
+    } = setup(&a.config, BaselineUse::Ignored, scope, msgs)?;
     let source = if in_repo {
         SourcePlan::History {
             repo: a.repo.clone(),
@@ -235,11 +237,16 @@ fn write_baseline(path: &std::path::Path, outcome: &Outcome) -> Result<()> {
 
 /// Runs a plan with the progress display history scans show on a terminal.
 fn run_plan(plan: &Plan) -> Result<Outcome> {
+    run_plan_with(plan, None)
+}
+
+/// `run_plan`, keeping the lines around each finding (`--context`).
+fn run_plan_with(plan: &Plan, excerpts: Option<&pipeline::Excerpts>) -> Result<Outcome> {
     let ticker = match &plan.source {
         SourcePlan::History { opts, .. } => opts.progress.clone().map(super::progress::start),
         _ => None,
     };
-    let outcome = pipeline::run(plan);
+    let outcome = pipeline::run_with(plan, excerpts);
     if let Some(t) = ticker {
         t.finish();
     }
@@ -286,13 +293,22 @@ fn scan(
     msgs: &Messages,
     mode: Mode,
 ) -> Result<ExitStatus> {
+    if args.context > 0 && args.format != FormatArg::Human {
+        anyhow::bail!(
+            "--context shows lines in the human report; the {} format has no place for them (drop --context or use --format human)",
+            format_name(args.format)
+        );
+    }
+    let excerpts = (args.context > 0)
+        .then(|| excerpts(args.context, &setup))
+        .transpose()?;
     let plan = Plan {
         source,
         engine: setup.engine,
         filters: setup.filters,
         collect_skips: msgs.verbose,
     };
-    let outcome = run_plan(&plan)?;
+    let outcome = run_plan_with(&plan, excerpts.as_ref())?;
     if let Some(path) = &args.write_baseline {
         write_baseline(path, &outcome)?;
         let n = outcome.findings.len() + outcome.known.len();
@@ -311,9 +327,10 @@ fn scan(
     for n in &outcome.notices {
         msgs.error(format_args!("note: {n}"));
     }
-    let status = ExitStatus::of(outcome.findings.len(), outcome.errors.len());
+    let status = status_of(&outcome, args);
     write_report(&outcome, args, color)?;
     summarize(&outcome, msgs, mode);
+    say_policy(&outcome, args, status, msgs);
     // the process ends next: freeing hundreds of compiled rules and every finding one by one
     // would only add to a pre-commit hook's time (measured: ~0.5 ms of 8)
     std::mem::forget(plan);
@@ -336,7 +353,10 @@ fn write_report(outcome: &Outcome, args: &ScanArgs, color: ColorChoice) -> Resul
         show_secrets: args.show_secrets,
         color: format == Format::Human && use_color(color, to_terminal),
     };
-    let reporter = format.reporter();
+    let reporter = match format {
+        Format::Human => Box::new(HumanWidth(report_width(to_terminal))),
+        other => other.reporter(),
+    };
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -357,6 +377,105 @@ fn write_report(outcome: &Outcome, args: &ScanArgs, color: ColorChoice) -> Resul
         }
     }
     Ok(())
+}
+
+/// `--context N`: what the pipeline needs to show N lines around each finding. When `--rule` or
+/// `--exclude-rule` left rules out of the engine, masking runs every rule of the config all the
+/// same (a secret next to a generic finding is masked whichever rules were asked for).
+fn excerpts(lines: u32, setup: &Setup) -> Result<pipeline::Excerpts> {
+    let mask = if setup.unselected.is_empty() {
+        None
+    } else {
+        let mut rules = Vec::with_capacity(setup.engine.rules().len() + setup.unselected.len());
+        for r in setup.engine.rules().iter().chain(&setup.unselected) {
+            rules.push(rules::Rule::new(r.spec.clone(), &r.origin)?);
+        }
+        Some(Engine::new(rules).context("cannot build the rule engine")?)
+    };
+    Ok(pipeline::Excerpts { lines, mask })
+}
+
+fn format_name(f: FormatArg) -> String {
+    use clap::ValueEnum;
+    f.to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
+/// How many findings are at or above `--fail-on`.
+fn failing(o: &Outcome, args: &ScanArgs) -> usize {
+    match args.fail_on.threshold() {
+        Some(t) => o.findings.iter().filter(|f| f.rule.severity <= t).count(),
+        None => 0,
+    }
+}
+
+/// The exit status under `--fail-on`: 1 only for findings at or above it; 2 for anything that
+/// could not be scanned, whatever `--fail-on` says.
+pub(super) fn status_of(o: &Outcome, args: &ScanArgs) -> ExitStatus {
+    ExitStatus::of(failing(o, args), o.errors.len())
+}
+
+/// Says why findings did not fail the run, when `--fail-on` is why.
+fn say_policy(o: &Outcome, args: &ScanArgs, status: ExitStatus, msgs: &Messages) {
+    let below = o.findings.len() - failing(o, args);
+    if below == 0 || status == ExitStatus::Error {
+        return;
+    }
+    if below == o.findings.len() {
+        msgs.say(format_args!(
+            "no finding is at or above --fail-on {}: exit status 0",
+            args.fail_on.as_str()
+        ));
+    } else {
+        msgs.say(format_args!(
+            "{below} finding{} below --fail-on {} do{} not fail the run",
+            if below == 1 { "" } else { "s" },
+            args.fail_on.as_str(),
+            if below == 1 { "es" } else { "" },
+        ));
+    }
+}
+
+/// The width the human report is wrapped to: `COLUMNS`, else the terminal's, else 100.
+fn report_width(to_terminal: bool) -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        return n;
+    }
+    if to_terminal && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+        return usize::from(w);
+    }
+    DEFAULT_WIDTH
+}
+
+/// One line per rule with findings, most severe first: id, severity, findings, files.
+fn per_rule(o: &Outcome, msgs: &Messages) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_rule: BTreeMap<(crate::rules::Severity, &str), (usize, BTreeSet<&str>)> =
+        BTreeMap::new();
+    for f in &o.findings {
+        let e = by_rule.entry((f.rule.severity, &f.rule.id)).or_default();
+        e.0 += 1;
+        e.1.extend(
+            std::iter::once(&f.location)
+                .chain(&f.also_at)
+                .map(|l| l.path.as_str()),
+        );
+    }
+    let id_width = by_rule.keys().map(|(_, id)| id.len()).max().unwrap_or(0);
+    msgs.say("by rule:");
+    for ((sev, id), (n, files)) in &by_rule {
+        msgs.say(format_args!(
+            "  {id:<id_width$}  {:<8}  {n:>5} finding{}  in {} file{}",
+            sev.as_str(),
+            if *n == 1 { " " } else { "s" },
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+        ));
+    }
 }
 
 fn summarize(o: &Outcome, msgs: &Messages, mode: Mode) {
@@ -414,6 +533,7 @@ fn summarize(o: &Outcome, msgs: &Messages, mode: Mode) {
             files.len(),
             if files.len() == 1 { "" } else { "s" },
         ));
+        per_rule(o, msgs);
         match mode {
             Mode::Staged => {
                 msgs.say("commit blocked: remove the secret from the file and `git add` it again (or `git restore --staged <path>` to unstage the file)");
@@ -434,6 +554,12 @@ fn summarize(o: &Outcome, msgs: &Messages, mode: Mode) {
     }
     if s.ignored > 0 {
         hidden.push(format!("{} in .keyhoundignore", s.ignored));
+    }
+    if s.gitleaks_ignored > 0 {
+        hidden.push(format!("{} in .gitleaksignore", s.gitleaks_ignored));
+    }
+    if s.below_min_severity > 0 {
+        hidden.push(format!("{} below --min-severity", s.below_min_severity));
     }
     if s.baselined > 0 {
         hidden.push(format!("{} already in the baseline", s.baselined));

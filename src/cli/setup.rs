@@ -1,8 +1,9 @@
 //! Turns config flags into an engine and filters: which config file (flag, environment, the one
 //! at the root of what is scanned, or the one in a trusted commit), `.keyhoundignore`, and the
-//! baseline. Every problem here stops the run before scanning, with the file and place.
+//! baseline, a gitleaks user's `.gitleaksignore`, and which rules run (`--rule`,
+//! `--exclude-rule`). Every problem here stops the run before scanning, with the file and place.
 
-use super::args::ConfigArgs;
+use super::args::{ConfigArgs, SelectArgs};
 use super::run::Messages;
 use crate::config::limits::{self, Kind, Limits};
 use crate::config::{Config, FILE_NAMES};
@@ -29,6 +30,9 @@ pub(super) enum Scope<'a> {
 pub(super) struct Setup {
     pub engine: Engine,
     pub filters: Filters,
+    /// The config's rules that `--rule`/`--exclude-rule` left out of the engine (`--context`
+    /// masks what they find too).
+    pub unselected: Vec<crate::rules::Rule>,
 }
 
 /// The work tree root above `path`, found by looking for `.git` (no repository is opened).
@@ -67,6 +71,69 @@ fn read_ignore(dir: &Path, max_size: u64) -> Result<std::collections::HashSet<St
         Err(e) if e.is_not_found() => Ok(Default::default()),
         Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// A gitleaks user's `.gitleaksignore` in `dir`, if there is one.
+fn read_gitleaks_ignore(dir: &Path, max_size: u64) -> Result<ignore::GitleaksIgnore> {
+    let path = if dir == Path::new(".") {
+        PathBuf::from(ignore::GITLEAKS_FILE_NAME)
+    } else {
+        dir.join(ignore::GITLEAKS_FILE_NAME)
+    };
+    match limits::read(&path, Kind::Ignore, max_size) {
+        Ok(bytes) => Ok(ignore::parse_gitleaks(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        )?),
+        Err(e) if e.is_not_found() => Ok(Default::default()),
+        Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Keeps the rules `--rule` selects (all when none is given) minus those `--exclude-rule` names;
+/// returns (kept, left out). Each id is a glob (`aws-*`); one that matches none of the config's
+/// rules is an error naming it, as is a selection that leaves no rule.
+pub(super) fn select_rules(
+    rules: Vec<crate::rules::Rule>,
+    select: &SelectArgs,
+) -> Result<(Vec<crate::rules::Rule>, Vec<crate::rules::Rule>)> {
+    if select.rules.is_empty() && select.exclude_rules.is_empty() {
+        return Ok((rules, Vec::new()));
+    }
+    let compile = |flag: &str, pats: &[String]| -> Result<Vec<globset::GlobMatcher>> {
+        pats.iter()
+            .map(|p| {
+                let m = globset::Glob::new(p.trim())
+                    .map_err(|e| anyhow!("{flag} {}: not a rule id or glob: {}", escape_arg(p), e.kind()))?
+                    .compile_matcher();
+                if !rules.iter().any(|r| m.is_match(r.id())) {
+                    bail!(
+                        "{flag} {}: no rule has this id{} (`keyhound rules list` lists them; a rule \
+                         the config disables or does not define cannot be selected)",
+                        escape_arg(p),
+                        if p.contains(['*', '?', '[']) { " or matches this glob" } else { "" }
+                    );
+                }
+                Ok(m)
+            })
+            .collect()
+    };
+    let include = compile("--rule", &select.rules)?;
+    let exclude = compile("--exclude-rule", &select.exclude_rules)?;
+    let (kept, left): (Vec<_>, Vec<_>) = rules.into_iter().partition(|r| {
+        (include.is_empty() || include.iter().any(|m| m.is_match(r.id())))
+            && !exclude.iter().any(|m| m.is_match(r.id()))
+    });
+    if kept.is_empty() {
+        bail!("--rule and --exclude-rule leave no rule to run");
+    }
+    Ok((kept, left))
+}
+
+/// A rule id as typed, for an error message: the shell gave it, but it is still quoted and
+/// escaped.
+fn escape_arg(s: &str) -> String {
+    format!("{:?}", s)
 }
 
 /// The limits the flags (or their environment variables) set.
@@ -239,6 +306,15 @@ pub(super) fn setup(
                     .map_err(|e| anyhow!("{label}: {e}"))?;
                 filters.ignored = ignore::parse(&label, &String::from_utf8_lossy(&bytes))?;
             }
+            if !args.no_config
+                && let Some(bytes) = repo.file_at(rev, ignore::GITLEAKS_FILE_NAME)?
+            {
+                let label = format!("{rev}:{}", ignore::GITLEAKS_FILE_NAME);
+                limits::check(Kind::Ignore, bytes.len(), limits.config)
+                    .map_err(|e| anyhow!("{label}: {e}"))?;
+                filters.gitleaks_ignored =
+                    ignore::parse_gitleaks(&label, &String::from_utf8_lossy(&bytes))?;
+            }
             if baseline.is_none()
                 && use_config_baseline
                 && let Some(b) = &config.baseline
@@ -293,6 +369,7 @@ pub(super) fn setup(
                 && let Some(root) = &root
             {
                 filters.ignored = read_ignore(root, limits.config)?;
+                filters.gitleaks_ignored = read_gitleaks_ignore(root, limits.config)?;
             }
             if baseline.is_none() && use_config_baseline && config.baseline.is_some() {
                 filters.baseline = Some(config_baseline(&config, dir.as_deref(), &limits)?);
@@ -314,6 +391,15 @@ pub(super) fn setup(
         ));
     }
     filters.allowlists = config.allowlists;
-    let engine = Engine::new(config.rules).context("cannot build the rule engine")?;
-    Ok(Setup { engine, filters })
+    filters.min_severity = args.select.min_severity.map(super::args::Level::severity);
+    filters
+        .gitleaks_ignored
+        .resolve(config.rules.iter().map(|r| r.id()));
+    let (rules, unselected) = select_rules(config.rules, &args.select)?;
+    let engine = Engine::new(rules).context("cannot build the rule engine")?;
+    Ok(Setup {
+        engine,
+        filters,
+        unselected,
+    })
 }

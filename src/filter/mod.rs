@@ -19,7 +19,11 @@ pub struct Filters {
     pub root: String,
     /// Fingerprints from `.keyhoundignore`.
     pub ignored: HashSet<String>,
+    /// Places from a gitleaks user's `.gitleaksignore`.
+    pub gitleaks_ignored: ignore::GitleaksIgnore,
     pub baseline: Option<Baseline>,
+    /// `--min-severity`: findings of a lower severity are not reported (counted).
+    pub min_severity: Option<crate::rules::Severity>,
 }
 
 /// How many findings each filter took out.
@@ -29,8 +33,12 @@ pub struct Suppressed {
     pub allowlisted: usize,
     /// Findings whose fingerprint is in `.keyhoundignore`.
     pub ignored: usize,
+    /// Findings a `.gitleaksignore` entry names.
+    pub gitleaks_ignored: usize,
     /// Findings already in the baseline.
     pub baselined: usize,
+    /// Findings below `--min-severity`.
+    pub below_severity: usize,
 }
 
 impl Filters {
@@ -79,6 +87,8 @@ impl Filters {
                 return false;
             }
             f.location = f.also_at.remove(0);
+            // the lines shown were the allowed place's
+            f.excerpt = None;
             counts.allowlisted += 1;
             true
         });
@@ -88,8 +98,8 @@ impl Filters {
         }
     }
 
-    /// Drops grouped findings that `.keyhoundignore` names, and moves those the baseline holds
-    /// to `known`.
+    /// Drops grouped findings that `.keyhoundignore` or `.gitleaksignore` names, moves those the
+    /// baseline holds to `known`, and drops those below `min_severity`.
     pub fn apply_known_split(
         &self,
         findings: &mut Vec<Finding>,
@@ -100,9 +110,14 @@ impl Filters {
         for f in findings.drain(..) {
             if self.ignored.contains(&f.fingerprint) {
                 counts.ignored += 1;
+            } else if self.gitleaks_ignored.matches(&f, &self.root) {
+                counts.gitleaks_ignored += 1;
             } else if self.baseline.as_ref().is_some_and(|b| b.contains(&f)) {
                 counts.baselined += 1;
                 known.push(f);
+            } else if self.min_severity.is_some_and(|min| f.rule.severity > min) {
+                // Severity orders critical first: greater is less severe
+                counts.below_severity += 1;
             } else {
                 kept.push(f);
             }
@@ -114,9 +129,11 @@ impl Filters {
 /// Groups findings of the same rule and secret; the earliest place becomes the finding's
 /// location (oldest commit first for git sources, then path, line, column), the rest go to
 /// `also_at`. A place that differs from one already kept only by its commit (the same line of
-/// the same file in several commits of a range) is kept once, at its oldest commit. Linear in
-/// the number of places (hash sets, not list searches): one secret repeated on 160k lines is as
-/// cheap as 160k different ones. Output is sorted for reporting.
+/// the same file in several commits of a range, or in several versions of the file in an audit)
+/// is kept once, at its oldest commit, and counts the others in `other_commits`. Linear in the
+/// number of places (hash maps, not list searches): one secret repeated on 160k lines is as
+/// cheap as 160k different ones. Output is sorted for reporting: severity (critical first),
+/// then path, line, column, rule.
 pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
     let when = |f: &Finding| {
         f.location
@@ -127,8 +144,9 @@ pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| (when(a), a.sort_key()).cmp(&(when(b), b.sort_key())));
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
-    // per output finding: the places it holds, without their commits
-    let mut places: Vec<HashSet<Spot>> = Vec::with_capacity(findings.len());
+    // per output finding: the places it holds, without their commits, each with its index (0 is
+    // the finding's location, i the place also_at[i - 1])
+    let mut places: Vec<HashMap<Spot, usize>> = Vec::with_capacity(findings.len());
     for mut f in findings {
         let key = (f.rule.id.clone(), f.secret.expose().to_string());
         match index.get(&key) {
@@ -140,20 +158,16 @@ pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
                 };
                 let seen = &mut places[i];
                 for l in std::iter::once(f.location).chain(f.also_at.drain(..)) {
-                    if seen.insert(Spot::of(&l)) {
-                        first.also_at.push(l);
-                    }
+                    add_place(first, seen, l);
                 }
             }
             None => {
                 index.insert(key, out.len());
-                let mut seen = HashSet::new();
-                seen.insert(Spot::of(&f.location));
+                let mut seen = HashMap::new();
+                seen.insert(Spot::of(&f.location), 0);
                 let also = std::mem::take(&mut f.also_at);
                 for l in also {
-                    if seen.insert(Spot::of(&l)) {
-                        f.also_at.push(l);
-                    }
+                    add_place(&mut f, &mut seen, l);
                 }
                 places.push(seen);
                 out.push(f);
@@ -164,8 +178,34 @@ pub fn group(mut findings: Vec<Finding>) -> Vec<Finding> {
     for f in &mut out {
         f.also_at.sort();
     }
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.sort_by(|a, b| (a.rule.severity, a.sort_key()).cmp(&(b.rule.severity, b.sort_key())));
     out
+}
+
+/// Adds place `l` to finding `f`, or, when `f` already holds a place that differs from it only by
+/// its commit, counts `l`'s commit (and those it counted) on that place.
+fn add_place(f: &mut Finding, seen: &mut HashMap<Spot, usize>, l: crate::location::Location) {
+    match seen.get(&Spot::of(&l)) {
+        Some(&i) => {
+            let kept = if i == 0 {
+                &mut f.location
+            } else {
+                &mut f.also_at[i - 1]
+            };
+            let other = match (&kept.commit, &l.commit) {
+                (Some(a), Some(b)) => a.commit != b.commit,
+                _ => false,
+            };
+            kept.other_commits = kept
+                .other_commits
+                .saturating_add(u32::from(other))
+                .saturating_add(l.other_commits);
+        }
+        None => {
+            seen.insert(Spot::of(&l), f.also_at.len() + 1);
+            f.also_at.push(l);
+        }
+    }
 }
 
 /// A place without its commit: what "the same place" means when grouping.
@@ -220,12 +260,14 @@ mod tests {
                 start: pos,
                 end: pos,
                 commit: None,
+                other_commits: 0,
             },
             also_at: vec![],
             present_at_head: None,
             blob: None,
             context: None,
             encoding: None,
+            excerpt: None,
         }
     }
 
@@ -280,6 +322,11 @@ mod tests {
             })
             .collect();
         assert_eq!(also, vec![("b.txt", Some("c2"))]);
+        assert_eq!(
+            out[0].location.other_commits, 2,
+            "a.txt:1 is also in c2 and c3"
+        );
+        assert_eq!(out[0].also_at[0].other_commits, 1, "b.txt:4 is also in c3");
     }
 
     #[test]
@@ -320,5 +367,27 @@ mod tests {
             assert_eq!(first, Some("c2014"));
             assert_eq!(out[0].also_at.len(), 1);
         }
+    }
+
+    #[test]
+    fn findings_are_ordered_by_severity_then_path() {
+        let mut low = (*rule("low")).clone();
+        low.severity = Severity::Low;
+        let mut crit = (*rule("crit")).clone();
+        crit.severity = Severity::Critical;
+        let (low, crit) = (Arc::new(low), Arc::new(crit));
+        let out = group(vec![
+            finding(&low, "s1", "a.txt", 1),
+            finding(&crit, "s2", "z.txt", 9),
+            finding(&crit, "s3", "b.txt", 2),
+        ]);
+        let order: Vec<(&str, &str)> = out
+            .iter()
+            .map(|f| (f.rule.id.as_str(), f.location.path.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![("crit", "b.txt"), ("crit", "z.txt"), ("low", "a.txt")]
+        );
     }
 }

@@ -43,6 +43,9 @@ struct JsonPlace<'a> {
     end_column: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
+    /// Git sources: how many later commits hold the secret at this same place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_commits: Option<u32>,
 }
 
 impl<'a> From<&'a Location> for JsonPlace<'a> {
@@ -54,6 +57,7 @@ impl<'a> From<&'a Location> for JsonPlace<'a> {
             end_line: l.end.line,
             end_column: l.end.column,
             commit: l.commit.as_ref(),
+            other_commits: l.commit.as_ref().map(|_| l.other_commits),
         }
     }
 }

@@ -11,7 +11,7 @@ mod json;
 mod sarif;
 
 pub use escape::{Escaped, escape};
-pub use human::Human;
+pub use human::{DEFAULT_WIDTH, Human, HumanWidth};
 pub use json::{Json, JsonLines};
 pub use sarif::{Sarif, uri_for};
 
@@ -45,6 +45,12 @@ pub struct Summary {
     /// Findings the baseline already holds (not reported).
     #[serde(skip_serializing_if = "is_zero")]
     pub baselined: usize,
+    /// Findings a `.gitleaksignore` entry names (not reported).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub gitleaks_ignored: usize,
+    /// Findings below `--min-severity` (not reported).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub below_min_severity: usize,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)]
@@ -154,6 +160,7 @@ pub(crate) mod testdata {
                 column: column + len,
             },
             commit: None,
+            other_commits: 0,
         };
         let secret = "ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE0000";
         vec![
@@ -167,6 +174,7 @@ pub(crate) mod testdata {
                 blob: None,
                 context: None,
                 encoding: None,
+                excerpt: None,
             },
             Finding {
                 rule: pw.clone(),
@@ -187,6 +195,7 @@ pub(crate) mod testdata {
                 blob: None,
                 context: None,
                 encoding: None,
+                excerpt: None,
             },
         ]
     }

@@ -92,10 +92,11 @@ fn audit_finds_a_secret_committed_then_deleted_and_says_it_is_gone_from_head() {
     assert_eq!(code, 1, "{err}");
     // the token, and the committed .env itself (path rules run on history too)
     let rules: Vec<&str> = f.iter().filter_map(|x| x["rule_id"].as_str()).collect();
-    assert_eq!(rules, ["dotenv-file", "github-pat-classic"], "{f:?}");
-    assert_eq!(f[0]["commit"]["commit"], added);
-    assert_eq!(f[0]["present_at_head"], false);
-    f.remove(0);
+    // most severe first: the critical token, then the high .env
+    assert_eq!(rules, ["github-pat-classic", "dotenv-file"], "{f:?}");
+    assert_eq!(f[1]["commit"]["commit"], added);
+    assert_eq!(f[1]["present_at_head"], false);
+    f.remove(1);
     assert_eq!(f[0]["path"], "config/.env");
     assert_eq!(f[0]["line"], 2);
     assert_eq!(f[0]["commit"]["commit"], added);

@@ -9,6 +9,7 @@ mod git;
 mod gitleaks_import;
 mod hostile;
 mod integrity;
+mod policy;
 mod precommit;
 mod readme;
 mod reports;

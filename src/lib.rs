@@ -14,7 +14,7 @@
 //!        ▼
 //!  filter: one finding per (rule, secret) with every place it occurs; sorted
 //!        ▼
-//!  report: human | json | jsonl | sarif   (stdout; messages on stderr)
+//!  report: human | json | jsonl | sarif | gitlab   (stdout; messages on stderr)
 //! ```
 //!
 //! `source`, `scan` and `report` never import each other; they meet in `pipeline`.

@@ -1,16 +1,18 @@
-//! How findings are written: human (grouped by file, colour optional), JSON, JSON Lines and SARIF
-//! 2.1.0, behind one `Reporter` trait. Secrets are redacted in every format unless the caller
-//! asks for them with `show_secrets`. Reports go to the writer they are given (stdout or
-//! `--output`); messages are the caller's business (stderr). This module reads no files and knows
-//! nothing of sources or matching. Text from scanned content goes to a terminal only through
-//! `escape`.
+//! How findings are written: human (grouped by file, colour optional), JSON, JSON Lines, SARIF
+//! 2.1.0 and GitLab's secret-detection report, behind one `Reporter` trait. Secrets are redacted
+//! in every format unless the caller asks for them with `show_secrets`. Reports go to the writer
+//! they are given (stdout or `--output`); messages are the caller's business (stderr). This module
+//! reads no files and knows nothing of sources or matching. Text from scanned content goes to a
+//! terminal only through `escape`.
 
 mod escape;
+mod gitlab;
 mod human;
 mod json;
 mod sarif;
 
 pub use escape::{Escaped, escape};
+pub use gitlab::{FILE_NAME as GITLAB_FILE_NAME, GitLab};
 pub use human::{DEFAULT_WIDTH, Human, HumanWidth};
 pub use json::{Json, JsonLines};
 pub use sarif::{Sarif, uri_for};
@@ -91,6 +93,8 @@ pub enum Format {
     Json,
     JsonLines,
     Sarif,
+    /// GitLab's secret-detection report.
+    GitLab,
 }
 
 impl Format {
@@ -100,6 +104,7 @@ impl Format {
             Format::Json => Box::new(Json),
             Format::JsonLines => Box::new(JsonLines),
             Format::Sarif => Box::new(Sarif),
+            Format::GitLab => Box::new(GitLab),
         }
     }
 }

@@ -36,6 +36,9 @@ pub enum Command {
     Staged(StagedArgs),
     /// Scan git history: every blob of every ref, or the commits of a range with --range (CI)
     Git(GitArgs),
+    /// CI: scan what the GitHub Actions or GitLab CI event brings (a push, a pull or merge
+    /// request, a schedule) and write the platform's report; --base/--head elsewhere
+    Ci(CiArgs),
     /// Record today's findings in a baseline file; later scans with --baseline report only new ones
     Baseline(BaselineArgs),
     /// Install a git pre-commit hook that runs `keyhound staged`
@@ -100,6 +103,47 @@ pub struct GitArgs {
     /// request), so a change cannot allowlist its own secret
     #[arg(long, value_name = "REF", conflicts_with_all = ["config", "no_config"])]
     pub config_from_ref: Option<String>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// The repository (a work tree or a folder inside one)
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Scan BASE..HEAD instead of what the event says (any other CI: the target branch, or the
+    /// last commit built); config is read from BASE
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// The last commit to scan [default: the event's, else HEAD]; without --base, the commits of
+    /// HEAD that the default branch does not have
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+
+    /// Audit the whole history, whatever the event
+    #[arg(long, conflicts_with_all = ["base", "head"])]
+    pub audit: bool,
+
+    /// The default branch [default: the platform's, else origin/HEAD, main or master]
+    #[arg(long, value_name = "NAME")]
+    pub default_branch: Option<String>,
+
+    /// Also write SARIF to FILE [default on GitHub Actions: keyhound.sarif]
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
+
+    /// Also write GitLab's secret-detection report to FILE [default on GitLab CI:
+    /// gl-secret-detection-report.json]
+    #[arg(long, value_name = "FILE")]
+    pub gitlab_output: Option<PathBuf>,
+
+    /// Append a markdown summary to FILE [default: $GITHUB_STEP_SUMMARY]
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 
     #[command(flatten)]
     pub scan: ScanArgs,
@@ -357,6 +401,8 @@ pub enum FormatArg {
     Json,
     Jsonl,
     Sarif,
+    /// GitLab's secret-detection report (gl-secret-detection-report.json)
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,6 +3,7 @@
 //! `main.rs`.
 
 mod args;
+mod ci;
 mod config_cmd;
 mod hook;
 mod progress;

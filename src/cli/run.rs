@@ -109,6 +109,7 @@ pub fn main_with(cli: Cli) -> Result<ExitStatus> {
             scan(source, setup, &a.scan, cli.color, &msgs, Mode::Staged)
         }
         Command::Git(a) => git(a, cli.color, &msgs),
+        Command::Ci(a) => super::ci::run(a, cli.color, &msgs),
         Command::Baseline(a) => baseline(a, &msgs),
         Command::InstallHook(a) => super::hook::install(&a.repo, a.force, &msgs),
         Command::Rules(cmd) => super::rules_cmd::run(cmd, &msgs),
@@ -255,14 +256,14 @@ fn run_plan_with(plan: &Plan, excerpts: Option<&pipeline::Excerpts>) -> Result<O
 
 /// What kind of scan ran, for the summary's wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     Files,
     Staged,
     Range,
     History,
 }
 
-fn threads(a: &ScanArgs) -> usize {
+pub(super) fn threads(a: &ScanArgs) -> usize {
     a.threads
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -292,6 +293,20 @@ fn scan(
     color: ColorChoice,
     msgs: &Messages,
     mode: Mode,
+) -> Result<ExitStatus> {
+    scan_and(source, setup, args, color, msgs, mode, &mut |_| Ok(()))
+}
+
+/// `scan`, calling `also` with the outcome before the report is written (`keyhound ci` writes
+/// the platform's reports there).
+pub(super) fn scan_and(
+    source: SourcePlan,
+    setup: Setup,
+    args: &ScanArgs,
+    color: ColorChoice,
+    msgs: &Messages,
+    mode: Mode,
+    also: &mut dyn FnMut(&Outcome) -> Result<()>,
 ) -> Result<ExitStatus> {
     if args.context > 0 && args.format != FormatArg::Human {
         anyhow::bail!(
@@ -328,6 +343,7 @@ fn scan(
         msgs.error(format_args!("note: {n}"));
     }
     let status = status_of(&outcome, args);
+    also(&outcome)?;
     write_report(&outcome, args, color)?;
     summarize(&outcome, msgs, mode);
     say_policy(&outcome, args, status, msgs);
@@ -344,6 +360,7 @@ fn write_report(outcome: &Outcome, args: &ScanArgs, color: ColorChoice) -> Resul
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::JsonLines,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Gitlab => Format::GitLab,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let report = Report {

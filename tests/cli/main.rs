@@ -2,6 +2,7 @@
 //! Fake keys are generated at test time from the documented formats, so this repository holds
 //! no key-shaped text.
 
+mod ci;
 mod config;
 mod corpus;
 mod dir;

@@ -199,6 +199,52 @@ impl Repo {
         use gix::prelude::HeaderExt;
         self.repo.objects.header(id).ok().map(|h| h.size())
     }
+
+    /// The id of the commit `rev` names (a full id, a ref, any revision; a tag is peeled), when
+    /// this repository holds it: `None` for an id whose object is absent (a force push's old tip,
+    /// a base beyond a shallow clone) or a name that does not resolve.
+    pub fn commit_id(&self, rev: &str) -> Option<String> {
+        let id = match ObjectId::from_hex(rev.as_bytes()) {
+            Ok(id) => id,
+            Err(_) => self.repo.rev_parse_single(rev).ok()?.detach(),
+        };
+        if !self.repo.has_object(id) {
+            return None;
+        }
+        let commit = self
+            .repo
+            .find_object(id)
+            .ok()?
+            .peel_to_kind(gix::objs::Kind::Commit)
+            .ok()?;
+        Some(commit.id.to_string())
+    }
+
+    /// The tip of the default branch: of branch `name`, or without a name of `origin/HEAD`,
+    /// `main` or `master`; the remote-tracking branch (`refs/remotes/origin/NAME`, what a CI
+    /// clone has) before the local one. Returns the ref's full name and its commit id.
+    pub fn default_branch_tip(&self, name: Option<&str>) -> Option<(String, String)> {
+        let candidates: Vec<String> = match name {
+            Some(n) => vec![
+                format!("refs/remotes/origin/{n}"),
+                format!("refs/heads/{n}"),
+            ],
+            None => [
+                "refs/remotes/origin/HEAD",
+                "refs/remotes/origin/main",
+                "refs/heads/main",
+                "refs/remotes/origin/master",
+                "refs/heads/master",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        candidates.into_iter().find_map(|full| {
+            let mut r = self.repo.try_find_reference(full.as_str()).ok()??;
+            let id = r.peel_to_id().ok()?.detach();
+            Some((full, self.commit_id(&id.to_string())?))
+        })
+    }
 }
 
 /// gix errors print only their outermost message with `{}`; this joins the chain on one line.

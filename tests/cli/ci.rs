@@ -882,7 +882,9 @@ fn the_gitlab_template_installs_with_a_checked_checksum_and_reports_secret_detec
         .filter_map(|l| l.as_str())
         .collect();
     assert!(
-        script.iter().any(|l| l.contains("keyhound ci")),
+        script
+            .iter()
+            .any(|l| l.contains("keyhound\" ci --fail-on \"$KEYHOUND_FAIL_ON\"")),
         "{script:?}"
     );
     if !cfg!(target_os = "linux") {
@@ -1060,4 +1062,109 @@ fn readme_any_other_ci_recipe_runs_as_written() {
         "{summary}"
     );
     assert!(!shows(&stdout_of(&out), &b) && !shows(&summary, &b));
+}
+
+/// The shell scripts of action.yml (bash) and the GitLab template (POSIX sh).
+fn ci_scripts() -> Vec<(String, &'static str, String)> {
+    let mut out = Vec::new();
+    let action = yaml("action.yml");
+    for step in action["runs"]["steps"].as_array().expect("steps") {
+        if let Some(run) = step["run"].as_str() {
+            let name = step["name"].as_str().unwrap_or("?");
+            out.push((format!("action.yml: {name}"), "bash", run.to_string()));
+        }
+    }
+    let template = yaml("ci/gitlab/keyhound.gitlab-ci.yml");
+    let job = &template["keyhound"];
+    let lines: Vec<String> = ["before_script", "script"]
+        .iter()
+        .flat_map(|k| job[*k].as_array().cloned().unwrap_or_default())
+        .filter_map(|l| l.as_str().map(str::to_string))
+        .collect();
+    out.push(("the GitLab template".to_string(), "sh", lines.join("\n")));
+    out
+}
+
+#[test]
+fn the_ci_scripts_pass_shellcheck() {
+    if std::process::Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        super::skipped(
+            "shellcheck is not installed: the action's and template's scripts are not linted",
+        );
+        return;
+    }
+    for (what, shell, script) in ci_scripts() {
+        let mut child = std::process::Command::new("shellcheck")
+            .args(["-s", shell, "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("shellcheck");
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(script.as_bytes()).expect("write");
+        }
+        let out = child.wait_with_output().expect("shellcheck");
+        assert!(out.status.success(), "{what}:\n{}", stdout_of(&out));
+    }
+}
+
+#[test]
+fn the_action_completes_a_shallow_clone_and_fetches_the_default_branch() {
+    let action = yaml("action.yml");
+    let steps = action["runs"]["steps"].as_array().expect("steps");
+    let script = steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .find(|r| r.contains("--unshallow"))
+        .expect("a fetch step");
+    let (t, origin) = repo();
+    secret_file(&origin, "a.txt", "on main");
+    git(&origin, &["checkout", "-q", "-b", "feature"]);
+    let (before, _) = secret_file(&origin, "b.txt", "pushed before");
+    let (after, _) = secret_file(&origin, "c.txt", "pushed now");
+    // what actions/checkout does by default: the pushed commit alone
+    let url = format!("file://{}", origin.display());
+    git(
+        t.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "clone",
+        ],
+    );
+    let clone = t.path().join("clone");
+    assert_eq!(
+        git(&clone, &["rev-parse", "--is-shallow-repository"]),
+        "true"
+    );
+    let out = super::git::pinned("bash", &clone)
+        .args(["-c", script])
+        .env("DEFAULT_BRANCH", "main")
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("shallow"), "{}", stdout_of(&out));
+    assert_eq!(
+        git(&clone, &["rev-parse", "--is-shallow-repository"]),
+        "false"
+    );
+    git(
+        &clone,
+        &["rev-parse", "--verify", "refs/remotes/origin/main"],
+    );
+    let gh = GitHub::new(
+        t.path(),
+        "push",
+        &after,
+        "refs/heads/feature",
+        &json!({"ref": "refs/heads/feature", "before": before, "after": after,
+                "repository": {"default_branch": "main"}}),
+    );
+    let ran = gh.run(&clone);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert_eq!(ran.paths(), ["c.txt"], "{}", ran.stderr);
 }

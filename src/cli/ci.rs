@@ -741,6 +741,76 @@ mod tests {
         );
     }
 
+    fn github_intent(event: &str, payload: &serde_json::Value) -> Intent {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("event.json");
+        std::fs::write(&path, payload.to_string()).expect("payload");
+        let path = path.display().to_string();
+        event_of(&[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_EVENT_NAME", event),
+            ("GITHUB_EVENT_PATH", &path),
+            ("GITHUB_SHA", &"c".repeat(40)),
+        ])
+        .intent
+    }
+
+    #[test]
+    fn github_events_map_to_intents() {
+        let (a, b, c) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
+        let zeros = "0".repeat(40);
+        let pr = serde_json::json!({"pull_request": {"base": {"sha": a}, "head": {"sha": b}}});
+        for event in ["pull_request", "pull_request_target"] {
+            assert_eq!(
+                github_intent(event, &pr),
+                Intent::Change {
+                    base: a.clone(),
+                    head: b.clone()
+                }
+            );
+        }
+        assert_eq!(
+            github_intent(
+                "merge_group",
+                &serde_json::json!({"merge_group": {"base_sha": a, "head_sha": b}})
+            ),
+            Intent::Change {
+                base: a.clone(),
+                head: b.clone()
+            }
+        );
+        for event in ["schedule", "workflow_dispatch"] {
+            assert_eq!(github_intent(event, &serde_json::json!({})), Intent::Audit);
+        }
+        assert_eq!(
+            github_intent(
+                "push",
+                &serde_json::json!({"ref": "refs/heads/x", "before": b, "after": zeros, "deleted": true})
+            ),
+            Intent::Nothing
+        );
+        assert_eq!(
+            github_intent(
+                "push",
+                &serde_json::json!({"ref": "refs/tags/v1", "before": zeros, "after": b})
+            ),
+            Intent::Tag { head: b.clone() }
+        );
+        // an event value is an id or nothing, never a revision expression
+        assert_eq!(
+            github_intent(
+                "push",
+                &serde_json::json!({"ref": "refs/heads/x", "before": "HEAD~5", "after": b})
+            ),
+            Intent::NotOnDefault { head: b.clone() }
+        );
+        // any other event: what the default branch lacks at GITHUB_SHA
+        assert_eq!(
+            github_intent("release", &serde_json::json!({})),
+            Intent::NotOnDefault { head: c }
+        );
+    }
+
     #[test]
     fn off_ci_without_flags_scans_what_the_default_branch_lacks() {
         assert_eq!(

@@ -124,13 +124,19 @@ fn permission_denied_is_an_error_and_the_rest_is_scanned() {
     let mut cmd = keyhound();
     if std::fs::read(&locked).is_ok() {
         // root reads anything: run the binary as `nobody` instead (CI runs the tests as root)
-        assert!(
-            Proc::new("setpriv")
-                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
-                .status()
-                .is_ok_and(|s| s.success()),
-            "running as root and `setpriv` cannot drop to nobody: this test cannot run"
-        );
+        let can_drop = Proc::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !can_drop {
+            // then the root behaviour is what can be checked: the file is read, no error
+            super::skipped("setpriv cannot drop to nobody: permission denied checked as root");
+            let (code, out, err) = run(&["dir", ".", "--format", "json"], t.path());
+            assert_eq!(code, 1, "root reads the locked file: {err}");
+            assert_eq!(paths(&out), ["good.txt"], "{err}");
+            assert!(!err.contains("locked.txt"), "{err}");
+            return;
+        }
         for p in [t.path().to_path_buf(), t.path().join("good.txt")] {
             let mode = if p.is_dir() { 0o755 } else { 0o644 };
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).expect("chmod");

@@ -23,9 +23,11 @@ pub fn start(progress: Arc<Progress>) -> Ticker {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::spawn(move || {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+        let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr_with_hz(10));
         let style = ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {human_pos}/{human_len} objects ({eta} left)",
+            // the bar takes what the text leaves of the terminal's width: a line longer than the
+            // terminal wraps, and each redraw would then leave a line behind
+            "{prefix} [{wide_bar}] {human_pos}/{human_len} objects ({eta} left)",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");

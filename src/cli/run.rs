@@ -462,7 +462,11 @@ fn report_width(to_terminal: bool) -> usize {
     {
         return n;
     }
-    if to_terminal && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+    // a pseudo-terminal nobody sized says 0 columns
+    if to_terminal
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size()
+        && w > 0
+    {
         return usize::from(w);
     }
     DEFAULT_WIDTH

@@ -236,6 +236,9 @@ fn wrapped(
     writeln!(out)
 }
 
+/// What the pipeline shows in place of a secret.
+const MASKED: &str = "*****";
+
 /// `--context` lines: `  12 | text`, the finding's lines marked `>`, each line (already masked by
 /// the pipeline) escaped and cut into pieces that fit `width`.
 fn excerpt(
@@ -251,9 +254,36 @@ fn excerpt(
         .saturating_add(u32::try_from(x.lines.len()).unwrap_or(u32::MAX));
     let digits = last.to_string().len();
     let room = width.saturating_sub(PAD + digits + 5).max(20);
+    let mut skip_to = 0;
     for (i, line) in x.lines.iter().enumerate() {
+        if i < skip_to {
+            continue;
+        }
         let no = x.first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         let mark = if (from..=to).contains(&no) { '>' } else { ' ' };
+        // a secret over many lines (a private key): its first line and a count of the rest
+        let run = x.lines[i..]
+            .iter()
+            .take_while(|l| l.as_str() == MASKED)
+            .count();
+        if run > 2 {
+            writeln!(
+                out,
+                "{:PAD$}{}{mark} {no:>digits$} |{:#} {MASKED}",
+                "", st.dim, st.dim
+            )?;
+            writeln!(
+                out,
+                "{:PAD$}{}  {:>digits$} |{:#} ({} more masked lines)",
+                "",
+                st.dim,
+                "",
+                st.dim,
+                run - 1
+            )?;
+            skip_to = i + run;
+            continue;
+        }
         let text = escape(line).to_string();
         let chars: Vec<char> = text.chars().collect();
         let mut pieces = chars.chunks(room).map(|c| c.iter().collect::<String>());
@@ -415,5 +445,27 @@ mod tests {
                 .iter()
                 .all(|l| l.len() <= 40 || !l.trim().contains(' '))
         );
+    }
+
+    #[test]
+    fn a_secret_over_many_lines_is_one_masked_line_and_a_count() {
+        let mut f = testdata::findings();
+        f.truncate(1);
+        let mut lines = vec!["before".to_string()];
+        lines.extend(std::iter::repeat_n(MASKED.to_string(), 30));
+        lines.push("after".to_string());
+        f[0].excerpt = Some(Box::new(crate::finding::Excerpt { first: 2, lines }));
+        f[0].location.start.line = 3;
+        f[0].location.end.line = 32;
+        let text = render(&f, false);
+        let plain: String = text
+            .split('\u{1b}')
+            .map(|s| s.split_once('m').map_or(s, |(_, r)| r))
+            .collect();
+        assert!(plain.contains("   2 | before\n"), "{plain}");
+        assert!(plain.contains(">  3 | *****\n"), "{plain}");
+        assert!(plain.contains("(29 more masked lines)\n"), "{plain}");
+        assert!(plain.contains("  33 | after\n"), "{plain}");
+        assert_eq!(plain.matches("*****").count(), 2, "{plain}");
     }
 }

@@ -338,25 +338,31 @@ fn is_blob(kind: gix::objs::tree::EntryKind) -> bool {
     )
 }
 
+/// How many (new path, deleted blob) pairs rename pairing may compare in one diff.
+const RENAME_PAIRS: usize = 400;
+
 /// A renamed-and-edited file's old version: of `candidates` (blobs the change removed), the
 /// one that holds the largest share of `new`'s lines, if it holds at least half of them (git's
 /// default rename threshold). Bounded like git's `diff.renameLimit`: with more candidates than
-/// `RENAME_LIMIT`, or blobs over 4 MB, no pairing is tried and the new path counts as new.
+/// `RENAME_PAIRS`, or blobs over 4 MB, no pairing is tried and the new path counts as new.
 fn rename_source(
     repo: &Repo,
     new: &[u8],
     candidates: impl IntoIterator<Item = ObjectId>,
     buf: &mut Vec<u8>,
 ) -> Option<ObjectId> {
-    const RENAME_LIMIT: usize = 400;
     const MAX_BYTES: u64 = 4 << 20;
-    let candidates: Vec<ObjectId> = candidates.into_iter().take(RENAME_LIMIT + 1).collect();
-    if candidates.len() > RENAME_LIMIT || new.len() as u64 > MAX_BYTES {
+    let candidates: Vec<ObjectId> = candidates.into_iter().take(RENAME_PAIRS + 1).collect();
+    if candidates.len() > RENAME_PAIRS || new.len() as u64 > MAX_BYTES {
         return None;
     }
     let mut best: Option<(f32, ObjectId)> = None;
     for id in candidates {
-        if repo.object_size(&id).is_none_or(|n| n > MAX_BYTES) {
+        // to hold half of `new`'s lines, the old version needs about half its bytes
+        let Some(size) = repo.object_size(&id) else {
+            continue;
+        };
+        if size > MAX_BYTES || size.saturating_mul(2) + 64 < new.len() as u64 {
             continue;
         }
         let Ok(Some(old)) = repo.read_blob(&id, buf) else {
@@ -394,6 +400,9 @@ fn diff_trees(
     // blobs and trees of `old` that are gone from their place in `new`
     let mut removed_blobs: HashSet<ObjectId> = HashSet::new();
     let mut removed_trees: Vec<ObjectId> = Vec::new();
+    // blobs of `old` whose path is gone from `new` (not the old versions of modified files):
+    // where a renamed and edited file can come from
+    let mut deleted: Vec<ObjectId> = Vec::new();
     while let Some((old, new, prefix)) = stack.pop() {
         if old == Some(new) {
             continue;
@@ -415,6 +424,9 @@ fn diff_trees(
             }
             if is_blob(o.kind) {
                 removed_blobs.insert(o.oid);
+                if still.is_none_or(|n| !is_blob(n.kind)) {
+                    deleted.push(o.oid);
+                }
             } else if o.kind == gix::objs::tree::EntryKind::Tree
                 && still.is_none_or(|n| n.kind != o.kind)
             {
@@ -454,6 +466,7 @@ fn diff_trees(
             for e in read_tree(repo, &t, &mut buf)? {
                 if is_blob(e.kind) {
                     removed_blobs.insert(e.oid);
+                    deleted.push(e.oid);
                 } else if e.kind == gix::objs::tree::EntryKind::Tree {
                     removed_trees.push(e.oid);
                 }
@@ -461,15 +474,17 @@ fn diff_trees(
         }
     }
     changes.retain(|c| c.old.is_some() || !removed_blobs.contains(&c.new));
-    if !removed_blobs.is_empty() && changes.iter().any(|c| c.old.is_none()) {
-        // a new path that holds most of a removed blob's lines is that file renamed and
-        // edited: diffed against it, only the edit's lines are added
-        let mut candidates: Vec<ObjectId> = removed_blobs.into_iter().collect();
-        candidates.sort();
+    let added = changes.iter().filter(|c| c.old.is_none()).count();
+    deleted.sort();
+    deleted.dedup();
+    // a new path that holds most of a deleted file's lines is that file renamed and edited:
+    // diffed against it, only the edit's lines are added. Bounded like git's diff.renameLimit:
+    // past RENAME_PAIRS pairs (a big merge, a vendored tree replaced) no pairing is tried.
+    if added > 0 && !deleted.is_empty() && added * deleted.len() <= RENAME_PAIRS {
         let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
         for c in changes.iter_mut().filter(|c| c.old.is_none()) {
             if let Ok(Some(new)) = repo.read_blob(&c.new, &mut new_buf) {
-                c.old = rename_source(repo, new, candidates.iter().copied(), &mut old_buf);
+                c.old = rename_source(repo, new, deleted.iter().copied(), &mut old_buf);
             }
         }
     }

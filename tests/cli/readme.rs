@@ -471,3 +471,117 @@ fn readme_rust_version_is_cargo_toml_s_and_no_locked_dependency_needs_newer() {
         "Cargo.lock holds dependencies that need a Rust newer than rust-version {msrv}: {newer:?}"
     );
 }
+
+/// Splits a shell command line into words: single and double quotes group, `#` after a space
+/// starts a comment. None for what a test cannot run as written (variables, substitutions,
+/// pipes into something other than keyhound, redirections).
+fn shell_words(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let chars = line.chars();
+    let mut quote: Option<char> = None;
+    for c in chars {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '$' | '`') => return None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '$' | '`' | '>' | '<' | '|' | ';' | '&') => return None,
+            (None, '#') if !in_word => break,
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return None;
+    }
+    if in_word {
+        words.push(word);
+    }
+    Some(words)
+}
+
+#[test]
+fn every_keyhound_command_in_the_readme_parses_as_written() {
+    let readme = read("README.md");
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    for block in fenced(&readme, "sh") {
+        for line in block.lines() {
+            let line = line.trim();
+            if !line.starts_with("keyhound ") {
+                continue;
+            }
+            if let Some(words) = shell_words(line) {
+                commands.push(words);
+            }
+        }
+    }
+    assert!(
+        commands.len() >= 15,
+        "the README's keyhound commands were not found: {commands:?}"
+    );
+    // a repository with a commit, a secret-free file and the files some commands name
+    let (_t, dir) = repo();
+    commit_file(&dir, "README.md", "# app\n", "init");
+    write(&dir, "src/app.rs", "fn main() {}\n");
+    write(&dir, "config/app.env", "PORT=8080\n");
+    for words in &commands {
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let out = keyhound()
+            .args(&args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .expect("runs");
+        let err = stderr_of(&out);
+        // clap's own messages: a flag, value or subcommand the binary does not take
+        for usage in [
+            "Usage:",
+            "unexpected argument",
+            "unrecognized subcommand",
+            "invalid value",
+            "required arguments were not provided",
+        ] {
+            assert!(
+                !err.contains(usage),
+                "README command {:?} does not parse: {err}",
+                words.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn shell_words_split_like_a_shell_for_what_the_readme_holds() {
+    for (line, words) in [
+        ("keyhound dir", Some(vec!["keyhound", "dir"])),
+        (
+            "keyhound dir src   # the folder",
+            Some(vec!["keyhound", "dir", "src"]),
+        ),
+        (
+            "keyhound x 'a b' \"c#d\"",
+            Some(vec!["keyhound", "x", "a b", "c#d"]),
+        ),
+        ("keyhound a#b", Some(vec!["keyhound", "a#b"])),
+        ("keyhound git --range \"$BASE..HEAD\"", None),
+        ("cat f | keyhound stdin", None),
+        ("keyhound 'open", None),
+    ] {
+        let want = words.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(shell_words(line), want, "{line}");
+    }
+}

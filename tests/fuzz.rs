@@ -731,6 +731,52 @@ proptest! {
 }
 
 /// Byte offset where 1-based `line` starts.
+// the raw tree-entry parser of the audit's structure pass, directly: well-formed entries come
+// back exactly, in order; any bytes at all never panic and never yield more entries than there
+// are NUL-terminated names
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn tree_entries_round_trip(entries in prop::collection::vec(
+        (
+            prop::sample::select(vec!["100644", "100755", "120000", "160000", "40000"]),
+            prop::collection::vec(1u8..=255, 1..40), // a name holds no NUL
+            prop::array::uniform20(any::<u8>()),
+        ),
+        0..20,
+    )) {
+        let mut raw = Vec::new();
+        for (mode, name, id) in &entries {
+            raw.extend_from_slice(mode.as_bytes());
+            raw.push(b' ');
+            raw.extend_from_slice(name);
+            raw.push(0);
+            raw.extend_from_slice(id);
+        }
+        let mut back = Vec::new();
+        bounded("tree entries", || {
+            keyhound::source::git::history::for_each_tree_entry(&raw, |m, n, o| {
+                back.push((m.to_vec(), n.to_vec(), o.to_vec()));
+            })
+        });
+        let want: Vec<_> = entries
+            .iter()
+            .map(|(m, n, o)| (m.as_bytes().to_vec(), n.clone(), o.to_vec()))
+            .collect();
+        prop_assert_eq!(back, want);
+    }
+
+    #[test]
+    fn any_tree_bytes_parse_without_panic(raw in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let mut n = 0usize;
+        bounded("tree bytes", || {
+            keyhound::source::git::history::for_each_tree_entry(&raw, |_, _, _| n += 1)
+        });
+        prop_assert!(n <= raw.iter().filter(|&&b| b == 0).count());
+    }
+}
+
 fn line_start(data: &[u8], line: u32) -> usize {
     if line == 1 {
         return 0;

@@ -565,7 +565,7 @@ fn all_tips(repo: &Repo) -> Result<Tips, Error> {
 
 /// Calls `f(mode, name, oid)` for each entry of a raw tree object (`<mode> <name>\0<20-byte id>`),
 /// stopping at the first malformed entry.
-pub(crate) fn for_each_tree_entry(data: &[u8], mut f: impl FnMut(&[u8], &[u8], &[u8])) {
+pub fn for_each_tree_entry(data: &[u8], mut f: impl FnMut(&[u8], &[u8], &[u8])) {
     let mut p = 0;
     while p < data.len() {
         let Some(sp) = data[p..].iter().take(7).position(|&b| b == b' ') else {

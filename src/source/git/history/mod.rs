@@ -11,6 +11,9 @@
 mod graph;
 mod objects;
 
+/// The raw tree-entry parser, public for the property tests in `tests/fuzz.rs`.
+#[doc(hidden)]
+pub use graph::for_each_tree_entry;
 pub use graph::{Missing, Provenance, Structure, scan_named, structure};
 pub use objects::HistoryStats;
 

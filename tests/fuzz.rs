@@ -730,7 +730,6 @@ proptest! {
     }
 }
 
-/// Byte offset where 1-based `line` starts.
 // the raw tree-entry parser of the audit's structure pass, directly: well-formed entries come
 // back exactly, in order; any bytes at all never panic and never yield more entries than there
 // are NUL-terminated names
@@ -777,6 +776,7 @@ proptest! {
     }
 }
 
+/// Byte offset where 1-based `line` starts.
 fn line_start(data: &[u8], line: u32) -> usize {
     if line == 1 {
         return 0;

@@ -255,25 +255,36 @@ impl<'e> Worker<'e> {
                 })
             });
             let mut finding = new_finding(rule, raw, b, (start, end), context, None);
-            if let Some((n, mask)) = &mut self.excerpts {
-                let scanner = mask.as_mut().unwrap_or(&mut self.scanner);
-                let known = self
-                    .matches
-                    .iter()
-                    .map(|m| (m.secret_start, m.secret_end))
-                    .chain(self.decoded_runs.iter().copied());
-                finding.excerpt = Some(Box::new(excerpt(
-                    scanner,
-                    bytes,
-                    (m.secret_start, m.secret_end),
-                    start.line,
-                    *n,
-                    known,
-                )));
-            }
+            finding.excerpt = excerpt_of(
+                &mut self.excerpts,
+                &mut self.scanner,
+                (&self.matches, &self.decoded_runs),
+                bytes,
+                (m.secret_start, m.secret_end),
+                start.line,
+            );
             self.out.findings.push(finding);
         }
     }
+}
+
+/// With `--context N` (`excerpts`): the excerpt around `span` of `bytes`, every match of the
+/// blob (`matches`, and the encoded runs that decoded into findings) masked in it.
+fn excerpt_of<'e>(
+    excerpts: &mut Option<(u32, Option<Scanner<'e>>)>,
+    scanner: &mut Scanner<'e>,
+    (matches, decoded_runs): (&[Match], &[(usize, usize)]),
+    bytes: &[u8],
+    span: (usize, usize),
+    line: u32,
+) -> Option<Box<Excerpt>> {
+    let (n, mask) = excerpts.as_mut()?;
+    let scanner = mask.as_mut().unwrap_or(scanner);
+    let known = matches
+        .iter()
+        .map(|m| (m.secret_start, m.secret_end))
+        .chain(decoded_runs.iter().copied());
+    Some(Box::new(excerpt(scanner, bytes, span, line, *n, known)))
 }
 
 /// The `n` lines before and after the lines of `bytes[s..e]` (a finding's secret, first on line
@@ -416,22 +427,14 @@ impl Worker<'_> {
                 });
                 let mut finding =
                     new_finding(rule, &secret, b, (start, end), context, Some(encoding));
-                if let Some((n, mask)) = &mut self.excerpts {
-                    let scanner = mask.as_mut().unwrap_or(&mut self.scanner);
-                    let known = self
-                        .matches
-                        .iter()
-                        .map(|m| (m.secret_start, m.secret_end))
-                        .chain(self.decoded_runs.iter().copied());
-                    finding.excerpt = Some(Box::new(excerpt(
-                        scanner,
-                        b.bytes,
-                        (sp.start, sp.end),
-                        start.line,
-                        *n,
-                        known,
-                    )));
-                }
+                finding.excerpt = excerpt_of(
+                    &mut self.excerpts,
+                    &mut self.scanner,
+                    (&self.matches, &self.decoded_runs),
+                    b.bytes,
+                    (sp.start, sp.end),
+                    start.line,
+                );
                 self.out.findings.push(finding);
             }
         }

@@ -90,6 +90,20 @@ impl Repo {
         self.repo.is_shallow().unwrap_or(false)
     }
 
+    /// The commits at a shallow clone's boundary (their parents are not here), sorted; empty
+    /// for a full clone.
+    fn shallow_commits(&self) -> Vec<ObjectId> {
+        let mut out: Vec<ObjectId> = self
+            .repo
+            .shallow_commits()
+            .ok()
+            .flatten()
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
     /// A partial clone (`git clone --filter=…`): objects its promisor remote holds were never
     /// fetched. Told by `extensions.partialClone` or a `.promisor` file beside a pack.
     pub fn is_partial_clone(&self) -> bool {

@@ -156,13 +156,7 @@ pub fn scan(
             }
         }
     };
-    let shallow: Vec<ObjectId> = repo
-        .repo
-        .shallow_commits()
-        .ok()
-        .flatten()
-        .map(|s| s.iter().copied().collect())
-        .unwrap_or_default();
+    let shallow = repo.shallow_commits();
     let walk = repo
         .repo
         .rev_walk([tip])

@@ -191,13 +191,7 @@ pub fn structure(
     )?;
     let graph = Joined::new(&graphs);
     let (tips, mut missing) = all_tips(repo)?;
-    let shallow: HashSet<ObjectId> = repo
-        .repo
-        .shallow_commits()
-        .ok()
-        .flatten()
-        .map(|s| s.iter().copied().collect())
-        .unwrap_or_default();
+    let shallow = repo.shallow_commits();
     let reachable = graph.reachable(&tips, &shallow, &mut missing);
     let walk = graph.walk_trees(&reachable);
     let mut out = Structure::default();
@@ -359,7 +353,7 @@ impl<'g> Joined<'g> {
     fn reachable(
         &self,
         tips: &[(ObjectId, String)],
-        shallow: &HashSet<ObjectId>,
+        shallow: &[ObjectId],
         missing: &mut Vec<Missing>,
     ) -> Vec<(i64, ObjectId, ObjectId)> {
         let mut reachable: Vec<(i64, ObjectId, ObjectId)> = Vec::new();
@@ -375,7 +369,7 @@ impl<'g> Joined<'g> {
                 Some(&(gi, i)) => {
                     let (_, tree, time, s, l) = self.graphs[gi].commits[i];
                     reachable.push((time, c, tree));
-                    if !shallow.contains(&c) {
+                    if shallow.binary_search(&c).is_err() {
                         let parents = &self.graphs[gi].parents[s as usize..(s + l) as usize];
                         queue.extend(parents.iter().map(|p| (*p, Reach::Child(c))));
                     }

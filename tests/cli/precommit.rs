@@ -9,7 +9,8 @@ use super::git::{commit_file, git, path_with_keyhound, pinned, repo};
 use super::*;
 use std::process::Command as Proc;
 
-fn pre_commit_available() -> bool {
+/// Whether the `pre-commit` framework is on PATH.
+pub fn pre_commit_available() -> bool {
     Proc::new("pre-commit")
         .arg("--version")
         .output()
@@ -17,7 +18,7 @@ fn pre_commit_available() -> bool {
 }
 
 /// CI sets `CI=true`; there `.ci/run` installs pre-commit, so a missing one is a failure.
-fn on_ci() -> bool {
+pub fn on_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 

@@ -6,6 +6,7 @@
 //! no locked dependency needs a newer one. The snippets are taken from README.md, not copied.
 
 use super::git::{commit_file, git, path_with_keyhound, pinned, repo};
+use super::precommit::{on_ci, pre_commit_available};
 use super::*;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -273,17 +274,6 @@ fn readme_pre_commit_snippets_pin_a_commit_whose_manifest_has_their_hooks() {
     for id in ["keyhound-system", "keyhound-docker", "keyhound"] {
         assert!(shown.contains(id), "README shows no snippet for {id}");
     }
-}
-
-fn pre_commit_available() -> bool {
-    Proc::new("pre-commit")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn on_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// The README's `keyhound-system` snippet as pasted, with only the repository URL pointing at

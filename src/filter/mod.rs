@@ -287,19 +287,23 @@ mod tests {
         assert_eq!(out[1].location.start.line, 9);
     }
 
+    /// `f`, found in `commit` made at `time`.
+    fn committed(mut f: Finding, commit: &str, time: i64) -> Finding {
+        f.location.commit = Some(crate::location::CommitInfo {
+            commit: commit.into(),
+            author: String::new(),
+            email: String::new(),
+            date: String::new(),
+            time,
+        });
+        f
+    }
+
     #[test]
     fn places_that_differ_only_by_commit_are_kept_once_at_the_oldest_commit() {
         let r = rule("r");
         let at = |commit: &str, time: i64, path: &str, line: u32| {
-            let mut f = finding(&r, "s", path, line);
-            f.location.commit = Some(crate::location::CommitInfo {
-                commit: commit.into(),
-                author: String::new(),
-                email: String::new(),
-                date: String::new(),
-                time,
-            });
-            f
+            committed(finding(&r, "s", path, line), commit, time)
         };
         let out = group(vec![
             at("c3", 300, "a.txt", 1),
@@ -346,15 +350,7 @@ mod tests {
     fn the_oldest_commit_is_the_place_that_introduced_a_secret_whatever_the_input_order() {
         let r = rule("r");
         let at = |commit: &str, time: i64, path: &str| {
-            let mut f = finding(&r, "s", path, 1);
-            f.location.commit = Some(crate::location::CommitInfo {
-                commit: commit.into(),
-                author: String::new(),
-                email: String::new(),
-                date: String::new(),
-                time,
-            });
-            f
+            committed(finding(&r, "s", path, 1), commit, time)
         };
         let places = [
             at("c2018", 1_541_000_000, "a.txt"),
